@@ -1,0 +1,104 @@
+/**
+ * The module boundaries of ARCHITECTURE.md, enforced in `npm test` (`npm run check`).
+ * Lower layers never import higher ones; other modules import a module only through its index.ts;
+ * libraries stay inside the modules named for them.
+ */
+const allowed = {
+  kernel: [],
+  config: ['kernel'],
+  trust: ['kernel'],
+  rules: ['kernel'],
+  storage: ['kernel', 'config'],
+  policy: ['kernel', 'trust'],
+  ledger: ['kernel', 'storage'],
+  consent: ['kernel', 'storage', 'ledger'],
+  connectors: ['kernel', 'trust'],
+  broker: ['kernel', 'config', 'storage', 'trust', 'policy', 'consent', 'ledger', 'connectors'],
+  'life-events': ['kernel', 'rules', 'trust', 'storage', 'consent'],
+  notifications: ['kernel', 'storage', 'policy', 'ledger'],
+  simulators: ['kernel'],
+  demo: ['kernel'],
+  web: [
+    'kernel',
+    'config',
+    'trust',
+    'rules',
+    'policy',
+    'ledger',
+    'consent',
+    'connectors',
+    'broker',
+    'life-events',
+    'notifications',
+  ],
+};
+
+const modules = Object.keys(allowed);
+const layerRules = modules.map((m) => ({
+  name: `layer-${m}`,
+  comment: `${m}/ may import only: ${allowed[m].join(', ') || 'nothing'} (ARCHITECTURE.md)`,
+  severity: 'error',
+  from: { path: `^src/${m}/` },
+  to: {
+    path: `^src/(${modules.join('|')})/`,
+    pathNot: [`^src/(${[m, ...allowed[m]].join('|')})/`],
+  },
+}));
+
+const libraryRules = [
+  ['fastify', ['web', 'broker', 'simulators', 'demo'], '^node_modules/(fastify|@fastify)/'],
+  ['oidc-provider', ['broker', 'simulators'], '^node_modules/oidc-provider/'],
+  ['openid-client', ['demo'], '^node_modules/openid-client/'],
+  [
+    'jose',
+    ['broker', 'connectors', 'simulators', 'ledger', 'notifications', 'storage', 'demo'],
+    '^node_modules/jose/',
+  ],
+  ['database drivers', ['storage/dialects'], '^node_modules/(pg|pg-pool)/|^node:sqlite$|^sqlite$'],
+].map(([lib, where, to]) => ({
+  name: `library-${lib.replace(/\W+/g, '-')}`,
+  comment: `${lib} may be imported only in ${where.join(', ')} (ARCHITECTURE.md)`,
+  severity: 'error',
+  from: {
+    path: '^src/',
+    pathNot: [`^src/(${where.join('|')})/`, '^src/(app|server)\\.ts$', '\\.test\\.ts$'],
+  },
+  to: { path: to },
+}));
+
+module.exports = {
+  forbidden: [
+    ...layerRules,
+    ...libraryRules,
+    {
+      name: 'only-through-index',
+      comment: 'Other modules import a module only through its index.ts',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/' },
+      to: {
+        path: '^src/([^/]+)/.+',
+        pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'],
+      },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'src-not-from-test',
+      comment: 'Production code never imports test support',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^test/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.test\\.ts$' },
+    tsPreCompilationDeps: true,
+    builtInModules: { add: ['node:sqlite', 'sqlite'] },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

@@ -1,0 +1,228 @@
+import { z } from 'zod';
+
+/**
+ * Every setting govbridge reads from the environment, in one table: its variable, its schema, its
+ * default and a sentence for the generated configuration reference (docs/configuration.md).
+ * Add a setting here and nowhere else; `npm run docs:config` regenerates the reference.
+ */
+export interface Setting<T> {
+  readonly env: string;
+  readonly schema: z.ZodType<T>;
+  /** Default, possibly depending on settings read before it. `undefined` = optional, no default. */
+  readonly fallback?: (partial: Partial<Record<string, unknown>>) => T | undefined;
+  readonly describe: string;
+  /** Shown in docs as the default when it is computed. */
+  readonly defaultText?: string;
+  /** Secret values are never echoed in error messages or logs. */
+  readonly secret?: boolean;
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce
+  .number({ message: 'must be a whole number' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+const httpUrl = z
+  .string()
+  .url('must be an absolute URL')
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+const positiveMs = z.coerce.number({ message: 'must be a number of milliseconds' }).int().min(1).max(600_000);
+
+function setting<T>(s: Setting<T>): Setting<T> {
+  return s;
+}
+
+export const settings = {
+  nodeEnv: setting({
+    env: 'NODE_ENV',
+    schema: z.enum(['development', 'production', 'test'], {
+      message: 'must be development, production or test',
+    }),
+    fallback: () => 'development' as const,
+    describe:
+      'Mode. `production` refuses simulators, demo services, generated development keys and the development key-encryption key.',
+  }),
+  host: setting({
+    env: 'HOST',
+    schema: z.string().min(1, 'must not be empty'),
+    fallback: () => '127.0.0.1',
+    describe: 'Interface the hub listens on.',
+  }),
+  port: setting({
+    env: 'PORT',
+    schema: port,
+    fallback: () => 3000,
+    describe: 'TCP port the hub listens on (0 picks a free port).',
+  }),
+  publicUrl: setting({
+    env: 'GOVBRIDGE_PUBLIC_URL',
+    schema: httpUrl,
+    fallback: (p) => `http://${p['host']}:${p['port']}`,
+    defaultText: '`http://HOST:PORT`',
+    describe:
+      'Issuer and public base URL. Set the same value on every process behind one load balancer so they share one issuer.',
+  }),
+  databaseUrl: setting({
+    env: 'DATABASE_URL',
+    schema: z
+      .string()
+      .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// or postgresql:// URL'),
+    describe: 'PostgreSQL connection URL. When unset, the hub uses the embedded SQLite file.',
+    secret: true,
+  }),
+  sqlitePath: setting({
+    env: 'GOVBRIDGE_SQLITE_PATH',
+    schema: z.string().min(1, 'must not be empty'),
+    fallback: () => './data/govbridge.db',
+    describe: 'SQLite database file used when `DATABASE_URL` is unset (`:memory:` for a throwaway database).',
+  }),
+  keyEncryptionKey: setting({
+    env: 'GOVBRIDGE_KEY_ENCRYPTION_KEY',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 random bytes, base64url-encoded (43 characters)'),
+    describe:
+      'Key (AES-256-GCM) that encrypts private keys kept in the database. Required in production; development uses a fixed, published development key.',
+    secret: true,
+  }),
+  signingKeysFile: setting({
+    env: 'GOVBRIDGE_SIGNING_KEYS_FILE',
+    schema: z.string().min(1),
+    describe:
+      'Production: path of a private JWKS (JSON) holding the hub signing keys (ES256, and RS256 if offered). When set, the database key store is not used for signing.',
+  }),
+  simulators: setting({
+    env: 'GOVBRIDGE_SIMULATORS',
+    schema: bool,
+    fallback: (p) => p['nodeEnv'] !== 'production',
+    defaultText: '`true` unless `NODE_ENV=production`',
+    describe:
+      'Mount the built-in Singpass and GOV.UK One Login simulators under `/simulators/`. Refused in production.',
+  }),
+  demoServices: setting({
+    env: 'GOVBRIDGE_DEMO_SERVICES',
+    schema: bool,
+    fallback: (p) => p['nodeEnv'] !== 'production',
+    defaultText: '`true` unless `NODE_ENV=production`',
+    describe: 'Mount the demo relying-party services under `/demo/`. Refused in production.',
+  }),
+  initialAccessToken: setting({
+    env: 'GOVBRIDGE_INITIAL_ACCESS_TOKEN',
+    schema: z.string().min(32, 'must be at least 32 characters'),
+    describe:
+      'Initial access token that protects Dynamic Client Registration (RFC 7591). When unset, dynamic registration is disabled.',
+    secret: true,
+  }),
+  cookieSecret: setting({
+    env: 'GOVBRIDGE_COOKIE_SECRET',
+    schema: z.string().min(32, 'must be at least 32 characters'),
+    describe:
+      'Secret that signs hub cookies. Required in production (shared by all processes); development generates one per database.',
+    secret: true,
+  }),
+  logLevel: setting({
+    env: 'LOG_LEVEL',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    }),
+    fallback: (p) => (p['nodeEnv'] === 'test' ? 'silent' : 'info'),
+    defaultText: '`info` (`silent` when `NODE_ENV=test`)',
+    describe: 'pino log level.',
+  }),
+  trustFrameworkPath: setting({
+    env: 'GOVBRIDGE_TRUST_FRAMEWORK',
+    schema: z.string().min(1),
+    fallback: () => 'trust/trust-framework.yaml',
+    describe: 'Path of the trust-framework file (schemes, assurance mapping, attribute mapping).',
+  }),
+  upstreamTimeoutMs: setting({
+    env: 'GOVBRIDGE_UPSTREAM_TIMEOUT_MS',
+    schema: positiveMs,
+    fallback: () => 5000,
+    describe: 'Timeout for every call from the hub to a national identity provider.',
+  }),
+  singpassProfile: setting({
+    env: 'GOVBRIDGE_SINGPASS_PROFILE',
+    schema: z.enum(['fapi', 'legacy'], { message: 'must be fapi or legacy' }),
+    fallback: () => 'fapi' as const,
+    describe:
+      'Singpass integration profile: `fapi` (FAPI 2.0, required from 31 Dec 2026) or `legacy` (pre-FAPI OIDC).',
+  }),
+  singpassIssuer: setting({
+    env: 'GOVBRIDGE_SINGPASS_ISSUER',
+    schema: httpUrl,
+    fallback: (p) =>
+      p['simulators']
+        ? `${p['publicUrl']}/simulators/singpass${p['singpassProfile'] === 'legacy' ? '' : '/fapi'}`
+        : undefined,
+    defaultText: 'the built-in simulator when simulators are on',
+    describe:
+      'Singpass issuer; discovery is read from `<issuer>/.well-known/openid-configuration`. Staging FAPI: `https://stg-id.singpass.gov.sg/fapi`.',
+  }),
+  singpassClientId: setting({
+    env: 'GOVBRIDGE_SINGPASS_CLIENT_ID',
+    schema: z.string().min(1),
+    fallback: (p) => (p['simulators'] ? 'govbridge-hub' : undefined),
+    defaultText: '`govbridge-hub` with the simulator',
+    describe: 'Client id the hub registered with Singpass.',
+  }),
+  singpassKeysFile: setting({
+    env: 'GOVBRIDGE_SINGPASS_KEYS_FILE',
+    schema: z.string().min(1),
+    describe:
+      'Private JWKS file with the hub’s Singpass keys: one ES256 `sig` key and one ECDH-ES `enc` key. Development generates and stores them.',
+  }),
+  oneloginIssuer: setting({
+    env: 'GOVBRIDGE_ONELOGIN_ISSUER',
+    schema: httpUrl,
+    fallback: (p) => (p['simulators'] ? `${p['publicUrl']}/simulators/onelogin` : undefined),
+    defaultText: 'the built-in simulator when simulators are on',
+    describe:
+      'GOV.UK One Login issuer (integration: `https://oidc.integration.account.gov.uk`). Discovery is read from `<issuer>/.well-known/openid-configuration`.',
+  }),
+  oneloginClientId: setting({
+    env: 'GOVBRIDGE_ONELOGIN_CLIENT_ID',
+    schema: z.string().min(1),
+    fallback: (p) => (p['simulators'] ? 'govbridge-hub' : undefined),
+    defaultText: '`govbridge-hub` with the simulator',
+    describe: 'Client id the hub registered with GOV.UK One Login.',
+  }),
+  oneloginKeysFile: setting({
+    env: 'GOVBRIDGE_ONELOGIN_KEYS_FILE',
+    schema: z.string().min(1),
+    describe:
+      'Private JWKS file with the hub’s One Login RS256 signing key. Development generates and stores it.',
+  }),
+  oneloginDidUrl: setting({
+    env: 'GOVBRIDGE_ONELOGIN_DID_URL',
+    schema: httpUrl,
+    fallback: (p) =>
+      p['simulators'] ? `${p['publicUrl']}/simulators/onelogin/identity/.well-known/did.json` : undefined,
+    defaultText: 'the simulator’s when simulators are on',
+    describe:
+      'Pinned DID document of the identity issuer that signs `coreIdentityJWT` (integration: `https://identity.integration.account.gov.uk/.well-known/did.json`). Never resolved generically.',
+  }),
+  oneloginIdentityIssuer: setting({
+    env: 'GOVBRIDGE_ONELOGIN_IDENTITY_ISSUER',
+    schema: httpUrl.transform((u) => `${u}/`),
+    fallback: (p) => (p['simulators'] ? `${p['publicUrl']}/simulators/onelogin/identity/` : undefined),
+    defaultText: 'the simulator’s when simulators are on',
+    describe:
+      'Expected `iss` of `coreIdentityJWT` (integration: `https://identity.integration.account.gov.uk/`).',
+  }),
+} as const;
+
+type SettingsTable = typeof settings;
+export type Config = {
+  readonly [K in keyof SettingsTable]: SettingsTable[K] extends Setting<infer T>
+    ? SettingsTable[K]['fallback'] extends (...args: never[]) => infer R
+      ? undefined extends R
+        ? T | undefined
+        : T
+      : T | undefined
+    : never;
+};

@@ -1,0 +1,10 @@
+export { type Clock, fixedClock, systemClock } from './clock.ts';
+export {
+  type ErrorCode,
+  GovbridgeError,
+  type GovbridgeErrorOptions,
+  isGovbridgeError,
+  publicView,
+} from './errors.ts';
+export { randomId, sha256b64u, uuid } from './ids.ts';
+export { err, ok, type Result } from './result.ts';

@@ -1,0 +1,92 @@
+import { Kysely, sql, type Transaction } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import { GovbridgeError } from '../kernel/index.ts';
+import { openPostgres } from './dialects/postgres.ts';
+import { openSqlite } from './dialects/sqlite.ts';
+import { migrationProvider } from './migrations/index.ts';
+import type { Database } from './schema.ts';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+/** What differs between the databases, named as capabilities rather than `if (sqlite)` branches. */
+export interface StorageCapabilities {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** `SELECT … FOR UPDATE SKIP LOCKED` is available (PostgreSQL). SQLite has one writer instead. */
+  readonly skipLocked: boolean;
+}
+
+export interface Storage {
+  readonly db: Db;
+  readonly capabilities: StorageCapabilities;
+  /** Run `fn` in one transaction. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Cheap liveness query for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StorageOptions {
+  /** postgres:// URL; when absent, SQLite at `sqlitePath`. */
+  databaseUrl?: string | undefined;
+  sqlitePath?: string;
+  /** PostgreSQL schema (search_path); created if missing. Tests isolate themselves this way. */
+  postgresSchema?: string;
+  poolSize?: number;
+}
+
+export async function openStorage(opts: StorageOptions): Promise<Storage> {
+  let db: Db;
+  let capabilities: StorageCapabilities;
+  if (opts.databaseUrl) {
+    if (opts.postgresSchema) {
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(opts.postgresSchema)) {
+        throw new GovbridgeError('storage_error', 'PostgreSQL schema name must be a lower-case identifier');
+      }
+      const boot = openPostgres({ connectionString: opts.databaseUrl, max: 1 });
+      try {
+        await boot.pool.query(`CREATE SCHEMA IF NOT EXISTS ${opts.postgresSchema}`);
+      } finally {
+        await boot.pool.end();
+      }
+    }
+    const { dialect } = openPostgres({
+      connectionString: opts.databaseUrl,
+      ...(opts.postgresSchema ? { schema: opts.postgresSchema } : {}),
+      ...(opts.poolSize ? { max: opts.poolSize } : {}),
+    });
+    db = new Kysely<Database>({ dialect });
+    capabilities = { dialect: 'postgres', skipLocked: true };
+  } else {
+    const { dialect } = openSqlite(opts.sqlitePath ?? ':memory:');
+    db = new Kysely<Database>({ dialect });
+    capabilities = { dialect: 'sqlite', skipLocked: false };
+  }
+  try {
+    await migrate(db, opts.databaseUrl ? opts.postgresSchema : undefined);
+  } catch (cause) {
+    await db.destroy();
+    throw new GovbridgeError('storage_error', 'Database migration failed', { cause, expose: false });
+  }
+  return {
+    db,
+    capabilities,
+    transaction: (fn) => db.transaction().execute(fn),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+async function migrate(db: Db, schema: string | undefined): Promise<void> {
+  // With an explicit schema the migrator must be told: its "does the table exist" check looks at
+  // every schema, not only the search_path.
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error;
+}
