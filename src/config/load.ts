@@ -5,7 +5,7 @@ import { type Config, type Setting, settings } from './schema.ts';
  * The published development key-encryption key. It is in the source on purpose: it protects nothing
  * and production refuses it.
  */
-export const DEVELOPMENT_KEY_ENCRYPTION_KEY = 'ZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1zZWNyZXQtMDAw';
+export const DEVELOPMENT_KEY_ENCRYPTION_KEY = 'ZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1zZWNyZXQtMDA';
 
 /**
  * Read, validate and freeze the configuration. Throws one `config_invalid` error that names every

@@ -8,3 +8,4 @@ export {
 } from './errors.ts';
 export { randomId, sha256b64u, uuid } from './ids.ts';
 export { err, ok, type Result } from './result.ts';
+export { keyFromBase64url, seal, unseal } from './seal.ts';

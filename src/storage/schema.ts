@@ -80,7 +80,30 @@ export interface SettingTable {
   value: string;
 }
 
+export interface UpstreamLoginTable {
+  state_hash: string;
+  interaction_uid: string | null;
+  /** `interaction` (a relying party's login) or `account` (the citizen signing in to the hub). */
+  purpose: string;
+  scheme: string;
+  transaction_sealed: string;
+  result_sealed: string | null;
+  created_at: number;
+  expires_at: number;
+  completed_at: number | null;
+}
+
+export interface GrantClaimsTable {
+  grant_id: string;
+  account_id: string;
+  claims_sealed: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
+  upstream_logins: UpstreamLoginTable;
+  grant_claims: GrantClaimsTable;
   oidc_artefacts: OidcArtefactTable;
   keys: KeyTable;
   clients: ClientTable;

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as m0001 from './0001-identity-core.ts';
+import * as m0002 from './0002-login-state.ts';
 
 /**
  * Versioned migrations, in order. Never edit a migration that has shipped: add the next one.
@@ -7,6 +8,7 @@ import * as m0001 from './0001-identity-core.ts';
  */
 const migrations: Record<string, Migration> = {
   '0001-identity-core': m0001,
+  '0002-login-state': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,179 @@
+import type { AdapterPayload } from 'oidc-provider';
+import { z } from 'zod';
+import { GovbridgeError } from '../kernel/index.ts';
+import type { Storage } from '../storage/index.ts';
+import type { ClientAdapterSource } from './adapter.ts';
+
+/**
+ * Relying parties. Each records, beside its OAuth metadata (RFC 7591), what the hub needs to decide
+ * and explain a release: the country and agency that run it, the purpose it states to the citizen,
+ * the attributes it may ask for, the minimum assurance it accepts, and (later) its hosting
+ * environment. These travel as `govbridge_*` client metadata, through Dynamic Client Registration
+ * or the operator CLI alike, and are validated the same way on both paths.
+ */
+export const GOVBRIDGE_METADATA = [
+  'govbridge_country',
+  'govbridge_agency',
+  'govbridge_purpose',
+  'govbridge_attributes',
+  'govbridge_min_acr',
+  'govbridge_security_profile',
+  'govbridge_environment',
+] as const;
+
+export interface ClientInfo {
+  clientId: string;
+  name: string;
+  country: 'GB' | 'SG';
+  agency: string;
+  purpose: string;
+  attributes: string[];
+  minAcr: string;
+  securityProfile: 'fapi2' | 'oidc';
+  environment: string | null;
+  redirectUris: string[];
+}
+
+export interface ClientRegistryOptions {
+  storage: Storage;
+  /** Common claim names a client may ask for (from the trust framework). */
+  knownAttributes: readonly string[];
+  /** Hub acr values (from the trust framework). */
+  hubLevels: readonly string[];
+}
+
+export function govbridgeMetadataSchema(o: Pick<ClientRegistryOptions, 'knownAttributes' | 'hubLevels'>) {
+  return z.object({
+    govbridge_country: z.enum(['GB', 'SG'], { message: 'must be GB or SG' }),
+    govbridge_agency: z.string().trim().min(1, 'must name the agency that runs the service').max(200),
+    govbridge_purpose: z.string().trim().min(1, 'must state the purpose shown to the citizen').max(500),
+    govbridge_attributes: z
+      .array(
+        z.string().refine((a) => o.knownAttributes.includes(a), {
+          message: `must be attributes of the common claim set (${o.knownAttributes.join(', ')})`,
+        }),
+      )
+      .max(50),
+    govbridge_min_acr: z.string().refine((a) => o.hubLevels.includes(a), {
+      message: `must be one of ${o.hubLevels.join(', ')}`,
+    }),
+    govbridge_security_profile: z.enum(['fapi2', 'oidc']).default('fapi2'),
+    govbridge_environment: z.string().trim().min(1).max(128).optional(),
+  });
+}
+
+export class ClientRegistry implements ClientAdapterSource {
+  readonly #o: ClientRegistryOptions;
+  readonly #schema: ReturnType<typeof govbridgeMetadataSchema>;
+
+  constructor(options: ClientRegistryOptions) {
+    this.#o = options;
+    this.#schema = govbridgeMetadataSchema(options);
+  }
+
+  /** Validate one govbridge_* field (oidc-provider's extraClientMetadata validator calls this). */
+  validateField(key: string, value: unknown): string | undefined {
+    const shape = this.#schema.shape as Record<string, z.ZodType>;
+    const s = shape[key];
+    if (!s) return undefined;
+    const r = s.safeParse(value);
+    return r.success ? undefined : `${key} ${r.error.issues.map((i) => i.message).join('; ')}`;
+  }
+
+  /** Operator path (CLI, composition root): validate and upsert a full client. */
+  async register(metadata: Record<string, unknown>): Promise<ClientInfo> {
+    const clientId = metadata['client_id'];
+    if (typeof clientId !== 'string' || !/^[A-Za-z0-9._~-]{3,128}$/.test(clientId)) {
+      throw new GovbridgeError('bad_request', 'client_id must be 3–128 characters of A–Z, a–z, 0–9, . _ ~ -');
+    }
+    const parsed = this.#schema.safeParse(metadata);
+    if (!parsed.success) {
+      throw new GovbridgeError(
+        'bad_request',
+        `Invalid client metadata: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+      );
+    }
+    await this.upsertFromProvider(clientId, { ...metadata, ...parsed.data } as AdapterPayload);
+    const info = await this.get(clientId);
+    return info!;
+  }
+
+  async upsertFromProvider(id: string, payload: AdapterPayload): Promise<void> {
+    const p = payload as Record<string, unknown>;
+    const g = this.#schema.parse(p);
+    const now = Date.now();
+    const row = {
+      client_id: id,
+      metadata: JSON.stringify({ ...p, ...g }),
+      country: g.govbridge_country,
+      agency: g.govbridge_agency,
+      purpose: g.govbridge_purpose,
+      allowed_attributes: JSON.stringify(g.govbridge_attributes),
+      min_assurance: g.govbridge_min_acr,
+      environment: g.govbridge_environment ?? null,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.#o.storage.db
+      .insertInto('clients')
+      .values(row)
+      .onConflict((oc) =>
+        oc.column('client_id').doUpdateSet({
+          metadata: row.metadata,
+          country: row.country,
+          agency: row.agency,
+          purpose: row.purpose,
+          allowed_attributes: row.allowed_attributes,
+          min_assurance: row.min_assurance,
+          environment: row.environment,
+          updated_at: now,
+        }),
+      )
+      .execute();
+  }
+
+  async findForProvider(id: string): Promise<AdapterPayload | undefined> {
+    const row = await this.#o.storage.db
+      .selectFrom('clients')
+      .select('metadata')
+      .where('client_id', '=', id)
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.metadata) as AdapterPayload) : undefined;
+  }
+
+  async destroyFromProvider(id: string): Promise<void> {
+    await this.#o.storage.db.deleteFrom('clients').where('client_id', '=', id).execute();
+  }
+
+  async get(clientId: string): Promise<ClientInfo | undefined> {
+    const row = await this.#o.storage.db
+      .selectFrom('clients')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const m = JSON.parse(row.metadata) as Record<string, unknown>;
+    return {
+      clientId: row.client_id,
+      name: typeof m['client_name'] === 'string' ? m['client_name'] : row.client_id,
+      country: row.country as 'GB' | 'SG',
+      agency: row.agency,
+      purpose: row.purpose,
+      attributes: JSON.parse(row.allowed_attributes) as string[],
+      minAcr: row.min_assurance,
+      securityProfile: m['govbridge_security_profile'] === 'oidc' ? 'oidc' : 'fapi2',
+      environment: row.environment,
+      redirectUris: Array.isArray(m['redirect_uris']) ? (m['redirect_uris'] as string[]) : [],
+    };
+  }
+
+  async list(): Promise<ClientInfo[]> {
+    const ids = await this.#o.storage.db.selectFrom('clients').select('client_id').orderBy('client_id').execute();
+    const out: ClientInfo[] = [];
+    for (const { client_id } of ids) {
+      const c = await this.get(client_id);
+      if (c) out.push(c);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,14 @@
+export { createAdapterFactory, sweepExpired } from './adapter.ts';
+export { type ClientInfo, ClientRegistry, GOVBRIDGE_METADATA } from './client-registry.ts';
+export { GrantClaimsStore } from './grant-claims.ts';
+export { OP_PATHS, providerRoutes } from './http.ts';
+export { KEY_PURPOSES, type KeyPurpose, KeyStore } from './keystore.ts';
+export {
+  type CallbackOutcome,
+  type InteractionView,
+  LoginService,
+  type LoginServiceOptions,
+  toOidcError,
+  type UpstreamResult,
+} from './login/login-service.ts';
+export { createProvider, type ProviderOptions, SCOPE_CLAIMS } from './provider.ts';

@@ -1,0 +1,438 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { SchemeConnector } from '../../connectors/index.ts';
+import type { ConsentService } from '../../consent/index.ts';
+import { type Clock, GovbridgeError, isGovbridgeError, seal, sha256b64u, systemClock, unseal } from '../../kernel/index.ts';
+import type { Storage } from '../../storage/index.ts';
+import {
+  evaluateAssertion,
+  hubLevels,
+  mapClaims,
+  type SchemeId,
+  type TrustFramework,
+  translateRequest,
+} from '../../trust/index.ts';
+import { findOrCreateAccount } from '../accounts.ts';
+import type { ClientInfo, ClientRegistry } from '../client-registry.ts';
+import type { GrantClaimsStore } from '../grant-claims.ts';
+import { ACCESS_TOKEN_TTL_SECONDS, SCOPE_CLAIMS } from '../provider.ts';
+import { recordRelease } from '../releases.ts';
+import { claimsParameterNames, requestedLevel, resultingAcr } from './requested-assurance.ts';
+
+/**
+ * The login pipeline, read as a table (in the order a login meets it):
+ *
+ *   interaction    → resolve client, requested level (acr_values / essential acr, client floor),
+ *                    attributes (scopes ∩ claims parameter ∩ client's registered attributes)
+ *   choose scheme  → `idp_hint` or the chooser page
+ *   translate      → hub level → scheme vocabulary (Singpass acr_values, One Login vtr) — trust
+ *   upstream       → connector.begin; state bound to this interaction; single-use
+ *   callback       → connector.complete verifies everything the scheme sent
+ *   assurance      → trust.evaluateAssertion: success only if achieved ≥ required (never mapped up)
+ *   claims         → trust.mapClaims into the common claim set with provenance (verified_claims)
+ *   consent        → covered by an active consent for this service and purpose, else ask
+ *   release        → grant + sealed claims for the token/userinfo endpoints + release record
+ *
+ * Each failure is a GovbridgeError with a stable code; the web layer turns it into the OIDC error
+ * for the relying party (via `abort`) or a page for the person.
+ */
+export interface LoginServiceOptions {
+  provider: Provider;
+  storage: Storage;
+  kek: Uint8Array;
+  trust: TrustFramework;
+  connectors: ReadonlyMap<SchemeId, SchemeConnector>;
+  clients: ClientRegistry;
+  consents: ConsentService;
+  grantClaims: GrantClaimsStore;
+  publicUrl: string;
+  clock?: Clock;
+}
+
+export interface InteractionView {
+  uid: string;
+  client: ClientInfo;
+  requiredAcr: string;
+  attributes: string[];
+  idpHint: SchemeId | undefined;
+  /** Schemes able to reach the required level (the chooser offers only these). */
+  schemes: SchemeId[];
+}
+
+/** What the upstream login produced, kept sealed until the citizen decides on consent. */
+export interface UpstreamResult {
+  accountId: string;
+  scheme: SchemeId;
+  acr: string;
+  amr: string[];
+  authTime: number | undefined;
+  claims: Record<string, unknown>;
+  sources: Record<string, unknown>;
+  attributes: string[];
+  trustFrameworkVersion: string;
+}
+
+export type CallbackOutcome =
+  | { kind: 'consent'; uid: string; client: ClientInfo; result: UpstreamResult }
+  | { kind: 'redirect'; url: string }
+  | { kind: 'account'; accountId: string; scheme: SchemeId };
+
+const UPSTREAM_TTL_MS = 10 * 60 * 1000;
+type Req = IncomingMessage;
+type Res = ServerResponse;
+
+export class LoginService {
+  readonly #o: LoginServiceOptions;
+  readonly #clock: Clock;
+  readonly #levels: string[];
+
+  constructor(options: LoginServiceOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#levels = hubLevels(options.trust).map((l) => l.acr);
+  }
+
+  get levels(): readonly string[] {
+    return this.#levels;
+  }
+
+  /** Describe the pending interaction for the chooser page (or to start at once on `idp_hint`). */
+  async describe(req: Req, res: Res): Promise<InteractionView> {
+    const details = await this.#details(req, res);
+    const clientId = String(details.params['client_id']);
+    const client = await this.#o.clients.get(clientId);
+    if (!client) throw new GovbridgeError('invalid_client', 'The service that sent you here is not registered');
+    const { required } = requestedLevel(this.#levels, details.params, client.minAcr);
+    const attributes = this.#requestedAttributes(details.params, client);
+    const schemes = [...this.#o.connectors.keys()].filter((s) => this.#reachable(s, required, attributes));
+    const hint = details.params['idp_hint'];
+    let idpHint: SchemeId | undefined;
+    if (hint !== undefined) {
+      if (hint !== 'singpass' && hint !== 'onelogin') {
+        throw new GovbridgeError('invalid_request', `idp_hint must be "singpass" or "onelogin"`);
+      }
+      if (!this.#o.connectors.has(hint)) {
+        throw new GovbridgeError('invalid_request', `idp_hint "${hint}" names a scheme this hub does not offer`);
+      }
+      idpHint = hint;
+    }
+    return { uid: details.uid, client, requiredAcr: required, attributes, idpHint, schemes };
+  }
+
+  /** Start the national login for this interaction; returns where to send the browser. */
+  async start(req: Req, res: Res, scheme: SchemeId): Promise<string> {
+    const view = await this.describe(req, res);
+    const details = await this.#details(req, res);
+    const connector = this.#connector(scheme);
+    // Throws unmet_authentication_requirements when the scheme cannot reach the level at all.
+    const request = translateRequest(this.#o.trust, scheme, view.requiredAcr, view.attributes);
+    const loginHint = typeof details.params['login_hint'] === 'string' ? details.params['login_hint'] : undefined;
+    const uiLocales = typeof details.params['ui_locales'] === 'string' ? details.params['ui_locales'] : undefined;
+    const begun = await connector.begin({
+      request,
+      redirectUri: this.callbackUrl(scheme),
+      loginHint,
+      uiLocales,
+    });
+    await this.#saveUpstream(begun.transaction.state, scheme, 'interaction', view.uid, begun.transaction);
+    return begun.authorizationUrl;
+  }
+
+  /** Start a sign-in to the hub itself (the citizen's own pages), not for a relying party. */
+  async startAccountSignIn(scheme: SchemeId): Promise<string> {
+    const connector = this.#connector(scheme);
+    const lowest = this.#levels.find((l) => this.#reachable(scheme, l, [])) ?? this.#levels[0]!;
+    const request = translateRequest(this.#o.trust, scheme, lowest, []);
+    const begun = await connector.begin({ request, redirectUri: this.callbackUrl(scheme) });
+    await this.#saveUpstream(begun.transaction.state, scheme, 'account', null, begun.transaction);
+    return begun.authorizationUrl;
+  }
+
+  callbackUrl(scheme: SchemeId): string {
+    return `${this.#o.publicUrl}/callback/${scheme}`;
+  }
+
+  /**
+   * The national scheme sent the browser back. `interactionUid` is the interaction the browser's
+   * cookie names (undefined when it has none): the stored state must belong to it, so a callback
+   * cannot be replayed into another person's login (login CSRF).
+   */
+  async callback(req: Req, res: Res, scheme: SchemeId, params: URLSearchParams): Promise<CallbackOutcome> {
+    const state = params.get('state');
+    if (!state) {
+      throw new GovbridgeError('bad_request', 'The sign-in response has no state: start again from the service');
+    }
+    const row = await this.#claimUpstream(state, scheme);
+    const tx = JSON.parse(unseal(this.#o.kek, row.transaction_sealed, `upstream:${row.state_hash}`));
+    const connector = this.#connector(scheme);
+
+    if (row.purpose === 'account') {
+      const assertion = await connector.complete(params, tx);
+      const accountId = await findOrCreateAccount(this.#o.storage, scheme, assertion.subject, this.#clock);
+      return { kind: 'account', accountId, scheme };
+    }
+
+    const details = await this.#details(req, res);
+    if (details.uid !== row.interaction_uid) {
+      throw new GovbridgeError(
+        'bad_request',
+        'This sign-in response belongs to a different sign-in. Start again from the service.',
+      );
+    }
+    const client = await this.#o.clients.get(String(details.params['client_id']));
+    if (!client) throw new GovbridgeError('invalid_client', 'The service that sent you here is not registered');
+
+    try {
+      const assertion = await connector.complete(params, tx);
+      const { required, candidates } = requestedLevel(this.#levels, details.params, client.minAcr);
+      const evaluation = evaluateAssertion(this.#o.trust, assertion, required);
+      if (!evaluation.satisfied) {
+        throw new GovbridgeError(
+          'unmet_authentication_requirements',
+          `The ${scheme} login reached ${evaluation.acr ?? 'no hub level'} (identity ${evaluation.achieved.identity}, authentication ${evaluation.achieved.authentication}), below the required ${required}${evaluation.reason ? `: ${evaluation.reason}` : ''}`,
+        );
+      }
+      const acr =
+        resultingAcr(this.#levels, candidates, (l) => evaluateAssertion(this.#o.trust, assertion, l).satisfied) ??
+        evaluation.acr;
+      const attributes = this.#requestedAttributes(details.params, client);
+      const mapped = mapClaims(this.#o.trust, assertion, attributes);
+      const accountId = await findOrCreateAccount(this.#o.storage, scheme, assertion.subject, this.#clock);
+      const claims: Record<string, unknown> = { ...mapped.claims };
+      if (mapped.verified_claims) claims['verified_claims'] = mapped.verified_claims;
+      const result: UpstreamResult = {
+        accountId,
+        scheme,
+        acr,
+        amr: evaluation.amr,
+        authTime: assertion.authTime,
+        claims,
+        sources: mapped.sources,
+        attributes: Object.keys(mapped.claims),
+        trustFrameworkVersion: this.#o.trust.version,
+      };
+      await this.#o.storage.db
+        .updateTable('upstream_logins')
+        .set({ result_sealed: seal(this.#o.kek, JSON.stringify(result), `result:${row.state_hash}`) })
+        .where('state_hash', '=', row.state_hash)
+        .execute();
+
+      const covering = await this.#o.consents.findCovering(accountId, client.clientId, result.attributes, client.purpose);
+      if (covering || result.attributes.length === 0) {
+        return { kind: 'redirect', url: await this.#release(req, res, result, client, covering?.consentId ?? null) };
+      }
+      return { kind: 'consent', uid: details.uid, client, result };
+    } catch (err) {
+      // Upstream outages stay on the hub (the person can retry); everything else ends the request
+      // with the OIDC error the relying party can act on.
+      if (isGovbridgeError(err) && (err.code === 'upstream_timeout' || err.code === 'upstream_unavailable')) throw err;
+      return { kind: 'redirect', url: await this.abort(req, res, err) };
+    }
+  }
+
+  /** The result waiting for a consent decision in this interaction. */
+  async pendingResult(req: Req, res: Res): Promise<{ uid: string; client: ClientInfo; result: UpstreamResult }> {
+    const details = await this.#details(req, res);
+    const row = await this.#o.storage.db
+      .selectFrom('upstream_logins')
+      .select(['state_hash', 'result_sealed'])
+      .where('interaction_uid', '=', details.uid)
+      .where('result_sealed', 'is not', null)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    if (!row?.result_sealed) {
+      throw new GovbridgeError('bad_request', 'There is no sign-in waiting for your decision. Start again from the service.');
+    }
+    const client = await this.#o.clients.get(String(details.params['client_id']));
+    if (!client) throw new GovbridgeError('invalid_client', 'The service that sent you here is not registered');
+    const result = JSON.parse(unseal(this.#o.kek, row.result_sealed, `result:${row.state_hash}`)) as UpstreamResult;
+    return { uid: details.uid, client, result };
+  }
+
+  /** The citizen agreed or declined on the consent page. Returns where to send the browser. */
+  async decide(req: Req, res: Res, agree: boolean): Promise<string> {
+    const { client, result } = await this.pendingResult(req, res);
+    if (!agree) {
+      return this.abort(
+        req,
+        res,
+        new GovbridgeError('access_denied', 'The citizen declined to share their details with this service'),
+      );
+    }
+    const consent = await this.#o.consents.grant({
+      accountId: result.accountId,
+      clientId: client.clientId,
+      attributes: result.attributes,
+      purpose: client.purpose,
+      trustFrameworkVersion: result.trustFrameworkVersion,
+    });
+    return this.#release(req, res, result, client, consent.consentId);
+  }
+
+  /** End the relying party's request with an OIDC error. */
+  async abort(req: Req, res: Res, err: unknown): Promise<string> {
+    const { error, description } = toOidcError(err);
+    return this.#o.provider.interactionResult(
+      req,
+      res,
+      { error, error_description: description },
+      { mergeWithLastSubmission: false },
+    );
+  }
+
+  async #release(
+    req: Req,
+    res: Res,
+    result: UpstreamResult,
+    client: ClientInfo,
+    consentId: string | null,
+  ): Promise<string> {
+    const details = await this.#details(req, res);
+    const grant = new this.#o.provider.Grant({ accountId: result.accountId, clientId: client.clientId });
+    const scope = typeof details.params['scope'] === 'string' ? details.params['scope'] : 'openid';
+    grant.addOIDCScope(scope.split(' ').filter((s) => s in SCOPE_CLAIMS));
+    const asked = claimsParameterNames(details.params['claims']);
+    const allowedExtra = new Set(['acr', 'amr', 'auth_time', 'sid', ...result.attributes]);
+    if (asked.length > 0) grant.addOIDCClaims(asked.filter((c) => allowedExtra.has(c)));
+    const grantId = await grant.save();
+    await this.#o.grantClaims.put(grantId, result.accountId, result.claims, ACCESS_TOKEN_TTL_SECONDS * 2);
+    await recordRelease(this.#o.storage, {
+      accountId: result.accountId,
+      clientId: client.clientId,
+      attributes: result.attributes,
+      acr: result.acr,
+      scheme: result.scheme,
+      trustFrameworkVersion: result.trustFrameworkVersion,
+      consentId,
+      at: this.#clock.now(),
+    });
+    return this.#o.provider.interactionResult(
+      req,
+      res,
+      {
+        login: {
+          accountId: result.accountId,
+          acr: result.acr,
+          amr: result.amr,
+          remember: false,
+          ...(result.authTime ? { ts: result.authTime } : {}),
+        },
+        consent: { grantId },
+      },
+      { mergeWithLastSubmission: false },
+    );
+  }
+
+  #requestedAttributes(params: Record<string, unknown>, client: ClientInfo): string[] {
+    const scope = typeof params['scope'] === 'string' ? params['scope'] : '';
+    const fromScopes = scope.split(' ').flatMap((s) => SCOPE_CLAIMS[s] ?? []);
+    const fromClaims = claimsParameterNames(params['claims']);
+    const wanted = new Set([...fromScopes, ...fromClaims]);
+    return client.attributes.filter((a) => wanted.has(a));
+  }
+
+  #reachable(scheme: SchemeId, level: string, attributes: string[]): boolean {
+    try {
+      translateRequest(this.#o.trust, scheme, level, attributes);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #connector(scheme: SchemeId): SchemeConnector {
+    const c = this.#o.connectors.get(scheme);
+    if (!c) throw new GovbridgeError('not_found', `This hub does not offer ${scheme}`);
+    return c;
+  }
+
+  async #details(req: Req, res: Res) {
+    try {
+      return await this.#o.provider.interactionDetails(req, res);
+    } catch (cause) {
+      throw new GovbridgeError(
+        'bad_request',
+        'Your sign-in has expired or was already finished. Go back to the service and start again.',
+        { cause, detail: { check: 'interaction' } },
+      );
+    }
+  }
+
+  async #saveUpstream(
+    state: string,
+    scheme: SchemeId,
+    purpose: 'interaction' | 'account',
+    uid: string | null,
+    transaction: unknown,
+  ): Promise<void> {
+    const stateHash = sha256b64u(state);
+    const now = this.#clock.now().getTime();
+    await this.#o.storage.db
+      .insertInto('upstream_logins')
+      .values({
+        state_hash: stateHash,
+        interaction_uid: uid,
+        purpose,
+        scheme,
+        transaction_sealed: seal(this.#o.kek, JSON.stringify(transaction), `upstream:${stateHash}`),
+        result_sealed: null,
+        created_at: now,
+        expires_at: now + UPSTREAM_TTL_MS,
+        completed_at: null,
+      })
+      .execute();
+  }
+
+  /** Find the upstream login by state and mark it used, atomically: a state works once. */
+  async #claimUpstream(state: string, scheme: SchemeId) {
+    const stateHash = sha256b64u(state);
+    const now = this.#clock.now().getTime();
+    const claimed = await this.#o.storage.db
+      .updateTable('upstream_logins')
+      .set({ completed_at: now })
+      .where('state_hash', '=', stateHash)
+      .where('scheme', '=', scheme)
+      .where('completed_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) {
+      throw new GovbridgeError(
+        'bad_request',
+        'This sign-in response is not valid: it has expired, was already used, or was not started here. Start again from the service.',
+        { detail: { check: 'state' } },
+      );
+    }
+    return this.#o.storage.db
+      .selectFrom('upstream_logins')
+      .selectAll()
+      .where('state_hash', '=', stateHash)
+      .executeTakeFirstOrThrow();
+  }
+}
+
+/** Map a failure to the OIDC error the relying party receives (OIDC Core §3.1.2.6). */
+export function toOidcError(err: unknown): { error: string; description: string } {
+  if (isGovbridgeError(err) && err.expose) {
+    switch (err.code) {
+      case 'access_denied':
+      case 'unmet_authentication_requirements':
+      case 'login_required':
+      case 'consent_required':
+      case 'invalid_request':
+      case 'temporarily_unavailable':
+        return { error: err.code, description: err.message };
+      default:
+        break;
+    }
+  }
+  if (isGovbridgeError(err) && err.code === 'upstream_invalid_response') {
+    return {
+      error: 'access_denied',
+      description: 'The national identity provider’s response failed verification, so no identity was released',
+    };
+  }
+  if (isGovbridgeError(err) && err.code === 'temporarily_unavailable') {
+    return { error: 'temporarily_unavailable', description: 'The national identity provider is unavailable' };
+  }
+  return { error: 'server_error', description: 'The hub could not complete the sign-in' };
+}

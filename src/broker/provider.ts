@@ -1,0 +1,227 @@
+import { createHash } from 'node:crypto';
+import type { JWK } from 'jose';
+import Provider, {
+  type Configuration,
+  errors,
+  type FindAccount,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
+import type { Storage } from '../storage/index.ts';
+import { createAdapterFactory } from './adapter.ts';
+import { type ClientRegistry, GOVBRIDGE_METADATA } from './client-registry.ts';
+import type { GrantClaimsStore } from './grant-claims.ts';
+
+/**
+ * The hub as an OpenID Provider to relying parties, on oidc-provider.
+ *
+ * Security profile: every client authenticates with `private_key_jwt`, every flow is the code flow
+ * with PKCE S256; clients registered with `govbridge_security_profile: fapi2` (the default) get the
+ * FAPI 2.0 Security Profile (PAR required, DPoP- or mTLS-bound tokens, short-lived codes, `iss` in
+ * the authorization response). Algorithms are pinned (see `enabledJWA`). Subjects are pairwise per
+ * sector so two services cannot correlate a citizen by `sub`.
+ */
+export interface ProviderOptions {
+  issuer: string;
+  storage: Storage;
+  clients: ClientRegistry;
+  grantClaims: GrantClaimsStore;
+  /** Private signing keys, active first. */
+  signingKeys: JWK[];
+  /** Secrets for oidc-provider's signed cookies (shared by all processes). */
+  cookieKeys: string[];
+  /** Salt for pairwise subject identifiers (shared by all processes, never rotated). */
+  pairwiseSalt: string;
+  /** Hub assurance levels (acr values), lowest first. */
+  acrValues: string[];
+  initialAccessToken: string | undefined;
+  secureCookies: boolean;
+  /** Renders the page oidc-provider shows when it cannot redirect an error back to the client. */
+  renderErrorPage: (status: number, title: string, message: string) => string;
+  renderLogoutPage: (form: string, clientName: string | undefined) => string;
+  renderLoggedOutPage: (clientName: string | undefined) => string;
+}
+
+/** Scopes and the claims they release (OpenID Connect Core §5.4, plus `nationality`). */
+export const SCOPE_CLAIMS: Record<string, string[]> = {
+  openid: ['sub'],
+  profile: ['name', 'given_name', 'family_name', 'birthdate', 'gender', 'verified_claims'],
+  email: ['email', 'email_verified'],
+  phone: ['phone_number', 'phone_number_verified'],
+  address: ['address', 'verified_claims'],
+  nationality: ['nationalities', 'verified_claims'],
+};
+
+export const FAPI_CODE_TTL_SECONDS = 60;
+export const ACCESS_TOKEN_TTL_SECONDS = 600;
+
+export function createProvider(o: ProviderOptions): Provider {
+  const Adapter = createAdapterFactory(o.storage, o.clients);
+
+  const findAccount: FindAccount = async (_ctx, sub, token) => ({
+    accountId: sub,
+    async claims(_use, scope) {
+      const grantId = token && 'grantId' in token ? (token.grantId as string | undefined) : undefined;
+      const released = grantId ? await o.grantClaims.find(grantId) : undefined;
+      if (!released) return { sub };
+      return { sub, ...filterVerifiedClaims(released, scope) };
+    },
+  });
+
+  const policy = interactionPolicy.base();
+  const login = policy.get('login')!;
+  // The hub brokers identities; it keeps no password of its own. Every authorization request goes
+  // to the national scheme again, translated to that scheme's vocabulary, so the acr of each ID
+  // token describes a login made for that request (no silent reuse of an older, weaker login).
+  login.checks.add(
+    new interactionPolicy.Check(
+      'upstream_login_required',
+      'A national identity login is needed for this request',
+      (ctx) => !ctx.oidc.result?.['login'],
+    ),
+    0,
+  );
+
+  const configuration: Configuration = {
+    adapter: Adapter,
+    jwks: { keys: o.signingKeys as Configuration['jwks'] extends { keys: infer K } ? K : never },
+    cookies: {
+      keys: o.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax', secure: o.secureCookies },
+      short: { signed: true, httpOnly: true, sameSite: 'lax', secure: o.secureCookies },
+    },
+    clientAuthMethods: ['private_key_jwt'],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      id_token_signed_response_alg: 'ES256',
+      subject_type: 'pairwise',
+    },
+    subjectTypes: ['pairwise'],
+    pairwiseIdentifier: async (_ctx, accountId, client) =>
+      createHash('sha256')
+        .update(`${client.sectorIdentifier ?? client.clientId}\0${accountId}\0${o.pairwiseSalt}`)
+        .digest('base64url'),
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    scopes: Object.keys(SCOPE_CLAIMS),
+    claims: {
+      acr: null,
+      amr: null,
+      auth_time: null,
+      sid: null,
+      ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).filter(([s]) => s !== 'openid')),
+    },
+    acrValues: o.acrValues,
+    extraParams: ['idp_hint'],
+    extraClientMetadata: {
+      properties: [...GOVBRIDGE_METADATA],
+      validator(_ctx, key, value) {
+        const problem = o.clients.validateField(key, value);
+        if (problem) throw new errors.InvalidClientMetadata(problem);
+      },
+    },
+    allowOmittingSingleRegisteredRedirectUri: false,
+    conformIdTokenClaims: true,
+    enabledJWA: {
+      clientAuthSigningAlgValues: ['ES256', 'PS256'],
+      idTokenSigningAlgValues: ['ES256'],
+      requestObjectSigningAlgValues: ['ES256', 'PS256'],
+      userinfoSigningAlgValues: ['ES256'],
+      authorizationSigningAlgValues: ['ES256'],
+      dPoPSigningAlgValues: ['ES256', 'EdDSA'],
+    },
+    routes: {
+      authorization: '/authorize',
+      pushed_authorization_request: '/par',
+      token: '/token',
+      userinfo: '/userinfo',
+      jwks: '/jwks',
+      registration: '/register',
+      end_session: '/logout',
+      revocation: '/token/revocation',
+      introspection: '/token/introspection',
+    },
+    ttl: {
+      AuthorizationCode: FAPI_CODE_TTL_SECONDS,
+      AccessToken: ACCESS_TOKEN_TTL_SECONDS,
+      IdToken: ACCESS_TOKEN_TTL_SECONDS,
+      Interaction: 30 * 60,
+      Session: 8 * 60 * 60,
+      Grant: 60 * 60,
+      PushedAuthorizationRequest: 60,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      dPoP: { enabled: true },
+      requestObjects: { enabled: true, requireSignedRequestObject: false },
+      claimsParameter: { enabled: true },
+      userinfo: { enabled: true },
+      revocation: { enabled: true },
+      registration: {
+        enabled: o.initialAccessToken !== undefined,
+        ...(o.initialAccessToken ? { initialAccessToken: o.initialAccessToken } : {}),
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = o.renderLogoutPage(form, ctx.oidc.client?.clientName);
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.type = 'html';
+          ctx.body = o.renderLoggedOutPage(ctx.oidc.client?.clientName);
+        },
+      },
+      fapi: {
+        enabled: true,
+        profile: (_ctx: KoaContextWithOIDC, client) =>
+          client && client.metadata()['govbridge_security_profile'] !== 'oidc' ? '2.0' : undefined,
+      },
+    },
+    interactions: {
+      policy,
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    findAccount,
+    renderError: async (ctx, out, error) => {
+      const status = 'status' in error && typeof error.status === 'number' ? error.status : 400;
+      ctx.type = 'html';
+      ctx.body = o.renderErrorPage(
+        status,
+        status >= 500 ? 'Sorry, there is a problem with the service' : 'There is a problem with this sign-in request',
+        status >= 500
+          ? 'Try again later.'
+          : `The service that sent you here made a request we cannot accept (${out.error}: ${out.error_description ?? ''}). Go back to the service and try again.`,
+      );
+    },
+  };
+
+  const provider = new Provider(o.issuer, configuration);
+  // Requests reach the provider only through the hub's own routing; the hub knows its public URL.
+  provider.proxy = true;
+  return provider;
+}
+
+/** Keep only claims the granted scopes allow; `verified_claims.claims` likewise. */
+function filterVerifiedClaims(released: Record<string, unknown>, scope: string): Record<string, unknown> {
+  const allowed = new Set(
+    scope
+      .split(' ')
+      .flatMap((s) => SCOPE_CLAIMS[s] ?? [])
+      .filter((c) => c !== 'verified_claims'),
+  );
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(released)) {
+    if (allowed.has(k)) out[k] = v;
+  }
+  const vc = released['verified_claims'] as { verification?: unknown; claims?: Record<string, unknown> } | undefined;
+  if (vc?.claims) {
+    const claims = Object.fromEntries(Object.entries(vc.claims).filter(([k]) => allowed.has(k)));
+    if (Object.keys(claims).length > 0) out['verified_claims'] = { verification: vc.verification, claims };
+  }
+  return out;
+}

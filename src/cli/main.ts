@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { type AppContext, openContext } from '../app.ts';
+import { configurationReference, loadConfig } from '../config/index.ts';
+import { isGovbridgeError } from '../kernel/index.ts';
+
+/**
+ * Operator commands. Thin wrappers over the same services the hub uses, through the composition
+ * root. Each prints a result to stdout and exits non-zero with a one-line reason on failure.
+ */
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+Commands:
+  config-docs                          Print the configuration reference (Markdown)
+  keys list                            List keys by purpose (no private material)
+  keys rotate --purpose P [--grace-seconds N]
+                                       Make a new active key for P (hub-sig, singpass-sig, singpass-enc,
+                                       onelogin-sig); the old one stays published for N seconds (default 86400)
+  clients register --file F            Register or update a relying party from a JSON metadata file
+  clients list                         List registered relying parties
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command === 'config-docs') {
+    process.stdout.write(configurationReference());
+    return 0;
+  }
+  const config = loadConfig();
+  const ctx = await openContext(config);
+  try {
+    return await run(ctx, command, sub, rest);
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function run(ctx: AppContext, command: string, sub: string | undefined, rest: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      purpose: { type: 'string' },
+      'grace-seconds': { type: 'string' },
+      file: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (command === 'keys' && sub === 'list') {
+    const rows = await ctx.storage.db
+      .selectFrom('keys')
+      .select(['kid', 'purpose', 'alg', 'created_at', 'retired_at', 'expires_at'])
+      .orderBy('purpose')
+      .orderBy('created_at')
+      .execute();
+    for (const r of rows) {
+      const state = r.retired_at === null ? 'active' : `retired, published until ${iso(r.expires_at)}`;
+      process.stdout.write(`${r.purpose}\t${r.kid}\t${r.alg}\tcreated ${iso(r.created_at)}\t${state}\n`);
+    }
+    return 0;
+  }
+  if (command === 'keys' && sub === 'rotate') {
+    const purpose = values.purpose;
+    if (!purpose || !ctx.keyPurposes.includes(purpose)) {
+      throw usage(`--purpose must be one of ${ctx.keyPurposes.join(', ')}`);
+    }
+    const grace = Number(values['grace-seconds'] ?? 86400);
+    if (!Number.isInteger(grace) || grace < 0) throw usage('--grace-seconds must be a whole number of seconds');
+    const r = await ctx.keys.rotate(purpose as Parameters<typeof ctx.keys.rotate>[0], grace);
+    process.stdout.write(
+      `New active ${purpose} key ${r.kid}; retired ${r.retired.join(', ') || 'none'} (published for ${grace} s). Restart hub processes to sign with it.\n`,
+    );
+    return 0;
+  }
+  if (command === 'clients' && sub === 'register') {
+    if (!values.file) throw usage('--file is required');
+    let metadata: unknown;
+    try {
+      metadata = JSON.parse(readFileSync(values.file, 'utf8'));
+    } catch {
+      throw usage(`${values.file} is not a readable JSON file`);
+    }
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+      throw usage(`${values.file} must hold one JSON object of client metadata`);
+    }
+    const c = await ctx.clients.register(metadata as Record<string, unknown>);
+    process.stdout.write(`Registered ${c.clientId} (${c.agency}, ${c.country}), minimum ${c.minAcr}\n`);
+    return 0;
+  }
+  if (command === 'clients' && sub === 'list') {
+    for (const c of await ctx.clients.list()) {
+      process.stdout.write(`${c.clientId}\t${c.country}\t${c.agency}\t${c.minAcr}\t${c.attributes.join(',')}\n`);
+    }
+    return 0;
+  }
+  throw usage(`Unknown command: ${[command, sub].filter(Boolean).join(' ')}`);
+}
+
+class UsageError extends Error {}
+const usage = (m: string) => new UsageError(m);
+const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else if (isGovbridgeError(err)) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`Unexpected failure: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,1 @@
+export { type Consent, ConsentService } from './consent-service.ts';
