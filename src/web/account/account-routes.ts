@@ -1,0 +1,108 @@
+import type { FastifyInstance } from 'fastify';
+import type { ClientRegistry, LoginService } from '../../broker/index.ts';
+import type { Config } from '../../config/index.ts';
+import type { ConsentService } from '../../consent/index.ts';
+import { randomId } from '../../kernel/index.ts';
+import { attributeCatalogue, type TrustFramework } from '../../trust/index.ts';
+import { hubCookieOptions, verifyCsrf } from '../security.ts';
+import { COUNTRY_NAMES, claimLabel, SCHEME_NAMES } from '../sign-in/display.ts';
+import { accountFromCookie, bindingCookieName, clearAccountCookie } from './account-cookie.ts';
+
+/**
+ * The citizen's own pages:
+ *   GET  /account/consents                      list (or a sign-in choice when not signed in)
+ *   POST /account/sign-in                       sign in with Singpass or One Login
+ *   POST /account/consents/:consentId/withdraw  withdraw one consent
+ *   POST /account/sign-out
+ */
+export interface AccountRoutesOptions {
+  config: Config;
+  login: LoginService;
+  consents: ConsentService;
+  clients: ClientRegistry;
+  trust: TrustFramework;
+  schemes: readonly string[];
+}
+
+const dateFormat = new Intl.DateTimeFormat('en-GB', {
+  dateStyle: 'long',
+  timeStyle: 'short',
+  timeZone: 'UTC',
+});
+
+export async function registerAccountRoutes(app: FastifyInstance, o: AccountRoutesOptions): Promise<void> {
+  const catalogue = attributeCatalogue(o.trust);
+
+  app.get<{ Querystring: { withdrawn?: string } }>('/account/consents', async (req, reply) => {
+    const accountId = accountFromCookie(req, o.config);
+    if (!accountId) {
+      return reply.view('account/sign-in.njk', {
+        pageTitle: 'Sign in to see your consents',
+        navActive: 'consents',
+        schemes: o.schemes.map((s) => ({ value: s, text: SCHEME_NAMES[s] ?? s })),
+      });
+    }
+    const consents = await o.consents.list(accountId);
+    const rows = [];
+    for (const c of consents) {
+      const client = await o.clients.get(c.clientId);
+      rows.push({
+        consentId: c.consentId,
+        service: client?.name ?? c.clientId,
+        agency: client?.agency ?? '',
+        country: client ? (COUNTRY_NAMES[client.country] ?? client.country) : '',
+        purpose: c.purpose,
+        attributes: c.attributes.map((a) => claimLabel(a, catalogue[a]?.description)).join(', '),
+        grantedAt: dateFormat.format(c.grantedAt),
+        withdrawnAt: c.withdrawnAt ? dateFormat.format(c.withdrawnAt) : undefined,
+        active: c.withdrawnAt === null,
+      });
+    }
+    return reply.view('account/consents.njk', {
+      pageTitle: 'Your consents',
+      navActive: 'consents',
+      consents: rows,
+      withdrawn: req.query.withdrawn === '1',
+    });
+  });
+
+  app.post<{ Body: { scheme?: string } }>(
+    '/account/sign-in',
+    { preHandler: verifyCsrf },
+    async (req, reply) => {
+      const scheme = req.body?.scheme;
+      if (scheme !== 'singpass' && scheme !== 'onelogin') {
+        return reply.code(400).view('account/sign-in.njk', {
+          pageTitle: 'Sign in to see your consents',
+          navActive: 'consents',
+          schemes: o.schemes.map((s) => ({ value: s, text: SCHEME_NAMES[s] ?? s })),
+          errorList: [{ text: 'Select how you want to sign in', href: '#scheme' }],
+          schemeError: 'Select how you want to sign in',
+        });
+      }
+      const binding = randomId();
+      reply.setCookie(bindingCookieName(o.config), binding, { ...hubCookieOptions(o.config), maxAge: 600 });
+      const url = await o.login.startAccountSignIn(scheme, binding);
+      return reply.redirect(url, 303);
+    },
+  );
+
+  app.post<{ Params: { consentId: string } }>(
+    '/account/consents/:consentId/withdraw',
+    {
+      preHandler: verifyCsrf,
+      schema: { params: { type: 'object', properties: { consentId: { type: 'string', format: 'uuid' } } } },
+    },
+    async (req, reply) => {
+      const accountId = accountFromCookie(req, o.config);
+      if (!accountId) return reply.redirect('/account/consents', 303);
+      await o.consents.withdraw(accountId, req.params.consentId);
+      return reply.redirect('/account/consents?withdrawn=1', 303);
+    },
+  );
+
+  app.post('/account/sign-out', { preHandler: verifyCsrf }, async (_req, reply) => {
+    clearAccountCookie(reply, o.config);
+    return reply.redirect('/', 303);
+  });
+}

@@ -1,0 +1,35 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { ClientRegistry, LoginService } from '../broker/index.ts';
+import type { Config } from '../config/index.ts';
+import type { ConsentService } from '../consent/index.ts';
+import type { TrustFramework } from '../trust/index.ts';
+import { registerAccountRoutes } from './account/account-routes.ts';
+import { registerSignInRoutes } from './sign-in/sign-in-routes.ts';
+import type { Views } from './views.ts';
+
+export interface HubPagesOptions {
+  config: Config;
+  login: LoginService;
+  consents: ConsentService;
+  clients: ClientRegistry;
+  trust: TrustFramework;
+  schemes: readonly string[];
+}
+
+/** The person's journeys through the hub: sign-in for a relying party, consent, their consents. */
+export const hubPages: FastifyPluginAsync<HubPagesOptions> = async (app: FastifyInstance, o) => {
+  await registerSignInRoutes(app, { login: o.login, trust: o.trust, config: o.config });
+  await registerAccountRoutes(app, o);
+};
+
+/** Pages oidc-provider renders itself (it cannot redirect an error, or it asks to confirm a logout). */
+export function providerPageRenderers(views: () => Views) {
+  return {
+    renderErrorPage: (status: number, title: string, message: string) =>
+      views().render('error.njk', { pageTitle: title, heading: title, paragraphs: [message], status }),
+    renderLogoutPage: (form: string, clientName: string | undefined) =>
+      views().render('sign-in/logout.njk', { pageTitle: 'Sign out', form, clientName }),
+    renderLoggedOutPage: (clientName: string | undefined) =>
+      views().render('sign-in/logged-out.njk', { pageTitle: 'You have signed out', clientName }),
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * The web module: Fastify plugins for every page of the hub. Other modules (and app.ts) import
+ * only from here.
+ */
+export type { FastifyReply, FastifyRequest } from 'fastify';
+export {
+  createErrorResponder,
+  type PublicError,
+  problemJson,
+  toPublicError,
+  type WebErrorCode,
+  wantsProblemJson,
+  webFrameworkErrors,
+} from './errors.ts';
+export { type FormErrors, type FormErrorsOptions, type FormIssue, formErrors } from './forms.ts';
+export { type WebFoundationOptions, webFoundation } from './foundation.ts';
+export { hubPages, providerPageRenderers } from './hub-pages.ts';
+export { createLogger, loggerOptions, pathOnly, redactDeep } from './logging.ts';
+export { addViewsPath, render } from './render.ts';
+export {
+  contentSecurityPolicyDirectives,
+  csrfTokenFor,
+  hubCookieName,
+  hubCookieOptions,
+  isHttps,
+  verifyCsrf,
+} from './security.ts';
+export { buildWebTestApp, TEST_COOKIE_SECRET, type WebTestAppOptions } from './test-app.ts';
+export { createViews, type ViewContext, type Views } from './views.ts';

@@ -1,0 +1,250 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { LoginService, UpstreamResult } from '../../broker/index.ts';
+import type { Config } from '../../config/index.ts';
+import { GovbridgeError, isGovbridgeError } from '../../kernel/index.ts';
+import { attributeCatalogue, type SchemeId, type TrustFramework } from '../../trust/index.ts';
+import { bindingCookieName, setAccountCookie } from '../account/account-cookie.ts';
+import { verifyCsrf } from '../security.ts';
+import { COUNTRY_NAMES, claimLabel, displayClaim, SCHEME_COUNTRY, SCHEME_NAMES } from './display.ts';
+
+/**
+ * The person's side of a relying party's login:
+ *   GET  /interaction/:uid                    chooser (or straight on with idp_hint)
+ *   POST /interaction/:uid/scheme             chosen scheme → national login
+ *   GET  /interaction/:uid/start/:scheme      retry after an outage
+ *   POST /interaction/:uid/cancel             back to the service with access_denied
+ *   GET  /callback/:scheme                    the national scheme's redirect (fixed URL registered with it)
+ *   GET  /interaction/:uid/callback/:scheme   the same, on the interaction's path where its cookie is sent
+ *   GET  /interaction/:uid/consent            what will be shared, with whom, why
+ *   POST /interaction/:uid/consent            agree / decline
+ */
+export interface SignInRoutesOptions {
+  login: LoginService;
+  trust: TrustFramework;
+  config: Config;
+}
+
+const SCHEMES: readonly SchemeId[] = ['singpass', 'onelogin'];
+const uidParam = {
+  type: 'object',
+  properties: { uid: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+};
+const schemeParams = {
+  type: 'object',
+  properties: {
+    uid: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    scheme: { type: 'string', enum: [...SCHEMES] },
+  },
+  required: ['scheme'],
+};
+
+export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutesOptions): Promise<void> {
+  const { login } = o;
+  const catalogue = attributeCatalogue(o.trust);
+  const raw = (req: FastifyRequest, reply: FastifyReply) => [req.raw, reply.raw] as const;
+  const redirect = (reply: FastifyReply, url: string) =>
+    reply.code(303).header('cache-control', 'no-store').redirect(url, 303);
+
+  app.get<{ Params: { uid: string } }>(
+    '/interaction/:uid',
+    { schema: { params: uidParam } },
+    async (req, reply) => {
+      const view = await login.describe(...raw(req, reply));
+      if (view.idpHint) {
+        return redirect(reply, await startOrExplain(login, req, reply, view.idpHint, view.uid));
+      }
+      return reply.view('sign-in/choose-scheme.njk', chooserContext(view));
+    },
+  );
+
+  app.post<{ Params: { uid: string }; Body: { scheme?: string } }>(
+    '/interaction/:uid/scheme',
+    { schema: { params: uidParam }, preHandler: verifyCsrf },
+    async (req, reply) => {
+      const view = await login.describe(...raw(req, reply));
+      const scheme = req.body?.scheme;
+      if (scheme !== 'singpass' && scheme !== 'onelogin') {
+        return reply.code(400).view('sign-in/choose-scheme.njk', {
+          ...chooserContext(view),
+          errorList: [{ text: 'Select how you want to prove your identity', href: '#scheme' }],
+          schemeError: 'Select how you want to prove your identity',
+        });
+      }
+      return redirect(reply, await startOrExplain(login, req, reply, scheme, view.uid));
+    },
+  );
+
+  app.get<{ Params: { uid: string; scheme: SchemeId } }>(
+    '/interaction/:uid/start/:scheme',
+    { schema: { params: schemeParams } },
+    async (req, reply) =>
+      redirect(reply, await startOrExplain(login, req, reply, req.params.scheme, req.params.uid)),
+  );
+
+  app.post<{ Params: { uid: string } }>(
+    '/interaction/:uid/cancel',
+    { schema: { params: uidParam }, preHandler: verifyCsrf },
+    async (req, reply) => {
+      const url = await login.abort(
+        ...raw(req, reply),
+        new GovbridgeError('access_denied', 'The citizen cancelled the sign-in at the hub'),
+      );
+      return redirect(reply, url);
+    },
+  );
+
+  // The scheme redirects here (one fixed URL registered with it). The interaction cookie is scoped
+  // to /interaction/<uid>, so hop there with the same query: the binding check needs that cookie.
+  app.get<{ Params: { scheme: SchemeId } }>(
+    '/callback/:scheme',
+    { schema: { params: schemeParams } },
+    async (req, reply) => {
+      const params = new URLSearchParams(req.url.split('?')[1] ?? '');
+      const target = await login.routeCallback(req.params.scheme, params);
+      if (target.kind === 'interaction') {
+        return redirect(
+          reply,
+          `/interaction/${target.uid}/callback/${req.params.scheme}?${params.toString()}`,
+        );
+      }
+      const bindingRaw = req.cookies[bindingCookieName(o.config)];
+      const binding = bindingRaw ? req.unsignCookie(bindingRaw) : undefined;
+      const outcome = await login.callback(
+        ...raw(req, reply),
+        req.params.scheme,
+        params,
+        binding?.valid ? (binding.value ?? undefined) : undefined,
+      );
+      if (outcome.kind !== 'account') throw new GovbridgeError('bad_request', 'Unexpected sign-in response');
+      reply.clearCookie(bindingCookieName(o.config), { path: '/' });
+      setAccountCookie(reply, o.config, outcome.accountId);
+      return redirect(reply, '/account/consents');
+    },
+  );
+
+  app.get<{ Params: { uid: string; scheme: SchemeId } }>(
+    '/interaction/:uid/callback/:scheme',
+    { schema: { params: schemeParams } },
+    async (req, reply) => {
+      const params = new URLSearchParams(req.url.split('?')[1] ?? '');
+      try {
+        const outcome = await login.callback(...raw(req, reply), req.params.scheme, params);
+        if (outcome.kind === 'account')
+          throw new GovbridgeError('bad_request', 'Unexpected sign-in response');
+        if (outcome.kind === 'consent') {
+          setAccountCookie(reply, o.config, outcome.result.accountId);
+          return redirect(reply, `/interaction/${outcome.uid}/consent`);
+        }
+        if (outcome.accountId) setAccountCookie(reply, o.config, outcome.accountId);
+        return redirect(reply, outcome.url);
+      } catch (err) {
+        throw withRetry(err, req.params.uid, req.params.scheme);
+      }
+    },
+  );
+
+  app.get<{ Params: { uid: string } }>(
+    '/interaction/:uid/consent',
+    { schema: { params: uidParam } },
+    async (req, reply) => {
+      const pending = await login.pendingResult(...raw(req, reply));
+      return reply.view('sign-in/consent.njk', consentContext(pending, catalogue));
+    },
+  );
+
+  app.post<{ Params: { uid: string }; Body: { decision?: string } }>(
+    '/interaction/:uid/consent',
+    { schema: { params: uidParam }, preHandler: verifyCsrf },
+    async (req, reply) => {
+      const decision = req.body?.decision;
+      if (decision !== 'agree' && decision !== 'decline') {
+        const pending = await login.pendingResult(...raw(req, reply));
+        return reply.code(400).view('sign-in/consent.njk', {
+          ...consentContext(pending, catalogue),
+          errorList: [{ text: 'Choose whether to share your details', href: '#decision' }],
+        });
+      }
+      return redirect(reply, await login.decide(...raw(req, reply), decision === 'agree'));
+    },
+  );
+}
+
+async function startOrExplain(
+  login: LoginService,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  scheme: SchemeId,
+  uid: string,
+): Promise<string> {
+  try {
+    return await login.start(req.raw, reply.raw, scheme);
+  } catch (err) {
+    // A level the scheme can never reach, or a bad idp_hint, is the relying party's to handle:
+    // end its request with the OIDC error. Outages stay here with a way to retry.
+    if (
+      isGovbridgeError(err) &&
+      (err.code === 'unmet_authentication_requirements' || err.code === 'invalid_request')
+    ) {
+      return login.abort(req.raw, reply.raw, err);
+    }
+    throw withRetry(err, uid, scheme);
+  }
+}
+
+function withRetry(err: unknown, uid: string, scheme: SchemeId): unknown {
+  if (isGovbridgeError(err) && (err.code === 'upstream_timeout' || err.code === 'upstream_unavailable')) {
+    return new GovbridgeError(
+      err.code,
+      `${SCHEME_NAMES[scheme]} is not responding at the moment. You can try again now, or go back to the service and try later.`,
+      { cause: err, expose: true, detail: { retryUrl: `/interaction/${uid}/start/${scheme}` } },
+    );
+  }
+  return err;
+}
+
+function chooserContext(view: Awaited<ReturnType<LoginService['describe']>>) {
+  return {
+    pageTitle: 'How do you want to prove your identity?',
+    uid: view.uid,
+    serviceName: view.client.name,
+    agency: view.client.agency,
+    country: COUNTRY_NAMES[view.client.country],
+    schemes: view.schemes.map((s) => ({
+      value: s,
+      text: SCHEME_NAMES[s],
+      hint:
+        s === 'singpass'
+          ? 'Singapore’s national digital identity, for Singapore citizens, permanent residents and foreigners with a Singpass account'
+          : 'The UK government’s sign-in and identity service',
+    })),
+    unreachable: view.schemes.length === 0,
+  };
+}
+
+function consentContext(
+  pending: {
+    uid: string;
+    client: { name: string; agency: string; country: string; purpose: string };
+    result: UpstreamResult;
+  },
+  catalogue: ReturnType<typeof attributeCatalogue>,
+) {
+  const { client, result } = pending;
+  const from = SCHEME_COUNTRY[result.scheme] ?? '';
+  return {
+    pageTitle: `Share your details with ${client.name}?`,
+    uid: pending.uid,
+    serviceName: client.name,
+    agency: client.agency,
+    serviceCountry: COUNTRY_NAMES[client.country] ?? client.country,
+    purpose: client.purpose,
+    schemeName: SCHEME_NAMES[result.scheme],
+    crossBorder: from !== client.country,
+    fromCountry: COUNTRY_NAMES[from] ?? from,
+    attributes: result.attributes.map((a) => ({
+      name: a,
+      label: claimLabel(a, catalogue[a]?.description),
+      value: displayClaim(result.claims[a]),
+    })),
+  };
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nunjucks from 'nunjucks';
+
+/**
+ * The one Nunjucks environment of the hub.
+ *
+ * Search order: our layout and partials (`templates/`), then `src/web/` itself so each page folder's
+ * template is named after its folder (`home/start.njk`), then folders other modules add with
+ * `addPath()`, and govuk-frontend's `dist/` last so `govuk/components/…/macro.njk` resolves.
+ * Autoescape is on (citizen data only ever goes through `text`, never `html`); `throwOnUndefined` is
+ * off because govuk-frontend's macros test optional params by reading them.
+ */
+export const WEB_DIR = import.meta.dirname;
+export const GOVUK_FRONTEND_DIR = join(
+  dirname(fileURLToPath(import.meta.resolve('govuk-frontend/package.json'))),
+  'dist',
+);
+export const PUBLIC_DIR = join(WEB_DIR, 'public');
+
+export type ViewContext = Record<string, unknown>;
+
+export interface Views {
+  readonly env: nunjucks.Environment;
+  /** Add a folder of templates, searched after the web module's own and before govuk-frontend. */
+  addPath(dir: string): void;
+  render(template: string, context?: ViewContext): string;
+}
+
+export interface ViewsOptions {
+  /** Reload templates from disk on every render (development). */
+  noCache?: boolean;
+  /** Exposed to every template as `assetVersion`; appended to asset URLs so they can be cached for a year. */
+  assetVersion?: string;
+}
+
+export function createViews(options: ViewsOptions = {}): Views {
+  const own = [join(WEB_DIR, 'templates'), WEB_DIR];
+  const extra: string[] = [];
+  const loader = new nunjucks.FileSystemLoader([...own, GOVUK_FRONTEND_DIR], {
+    noCache: options.noCache ?? false,
+  });
+  const env = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: false });
+  env.addGlobal('serviceName', 'govbridge');
+  env.addGlobal('assetVersion', options.assetVersion ?? computeAssetVersion());
+  env.addGlobal('csrfField', csrfField);
+  return {
+    env,
+    addPath(dir: string) {
+      if (own.includes(dir) || extra.includes(dir)) return;
+      extra.push(dir);
+      // FileSystemLoader reads its (untyped) `searchPaths` on every lookup, so a folder added after
+      // start-up still resolves; templates already cached keep the folder they were found in.
+      (loader as unknown as { searchPaths: string[] }).searchPaths = [
+        ...own,
+        ...extra.map((d) => normalize(d)),
+        GOVUK_FRONTEND_DIR,
+      ];
+    },
+    render(template: string, context: ViewContext = {}) {
+      return env.render(template, context);
+    },
+  };
+}
+
+/**
+ * `{{ csrfField() }}` inside a `<form method="post">`: the hidden synchronizer-token input.
+ * Nunjucks calls globals with `this` bound to the render context, which is how the field reaches the
+ * request's `csrfToken` without every page passing it by hand.
+ */
+function csrfField(this: { lookup(name: string): unknown }): nunjucks.runtime.SafeString {
+  const token = this.lookup('csrfToken');
+  if (typeof token !== 'string' || token === '') {
+    // A form without a token can never be submitted; fail loudly in development rather than
+    // render a form that always answers "This form has expired".
+    throw new Error('csrfField() used on a page rendered without a CSRF token (render it with reply.view)');
+  }
+  return new nunjucks.runtime.SafeString(`<input type="hidden" name="_csrf" value="${escapeHtml(token)}">`);
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+/**
+ * A short content hash of what the layout links to (govuk-frontend's build and our app.js): it
+ * changes whenever either changes, so `?v=` URLs can carry `immutable` cache headers safely.
+ */
+export function computeAssetVersion(): string {
+  const h = createHash('sha256');
+  for (const file of [
+    join(GOVUK_FRONTEND_DIR, 'govuk', 'govuk-frontend.min.css'),
+    join(GOVUK_FRONTEND_DIR, 'govuk', 'govuk-frontend.min.js'),
+    join(PUBLIC_DIR, 'app.js'),
+  ]) {
+    h.update(readFileSync(file));
+  }
+  return h.digest('base64url').slice(0, 10);
+}
