@@ -1,0 +1,2 @@
+export { createOneLoginConnector } from './create-connector.ts';
+export type { OneLoginConnectorOptions } from './runtime.ts';
