@@ -1,0 +1,20 @@
+import { GovbridgeError } from '../../kernel/index.ts';
+
+/**
+ * Failures of a Singpass exchange. Messages say what to look at and never carry tokens, keys or
+ * personal data; `detail.check` names the failed check (types.ts of connectors/).
+ */
+export function invalidResponse(
+  check: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): GovbridgeError {
+  return new GovbridgeError('upstream_invalid_response', `Singpass: ${message}`, {
+    detail: { scheme: 'singpass', check, ...extra },
+  });
+}
+
+/** Only a short OAuth error code taken from a response may be echoed (RFC 6749 §5.2 charset). */
+export function safeErrorCode(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[a-z_]{1,64}$/.test(value) ? value : undefined;
+}

@@ -1,0 +1,55 @@
+import { GovbridgeError } from '../../kernel/index.ts';
+import type { ConnectorDeps } from './types.ts';
+
+/**
+ * One HTTP call to Singpass with its own deadline (`AbortSignal.timeout`). No answer in time is
+ * `upstream_timeout`; a network failure or a 5xx is `upstream_unavailable`. 4xx answers are returned
+ * to the caller, which knows what the endpoint's errors mean.
+ */
+export async function fetchUpstream(
+  deps: ConnectorDeps,
+  endpoint: string,
+  url: string,
+  init: RequestInit = {},
+): Promise<{ response: Response; body: string }> {
+  const signal = AbortSignal.timeout(deps.options.timeoutMs);
+  try {
+    const response = await deps.fetch(url, { ...init, signal, redirect: 'manual' });
+    if (response.status >= 500) {
+      await response.body?.cancel();
+      throw new GovbridgeError(
+        'upstream_unavailable',
+        `Singpass ${endpoint} answered HTTP ${response.status}.`,
+        {
+          detail: { scheme: 'singpass', endpoint, status: response.status },
+        },
+      );
+    }
+    return { response, body: await response.text() };
+  } catch (err) {
+    if (err instanceof GovbridgeError) throw err;
+    const timedOut = err instanceof Error && (err.name === 'TimeoutError' || signal.aborted);
+    if (timedOut) {
+      throw new GovbridgeError(
+        'upstream_timeout',
+        `Singpass ${endpoint} did not answer within ${deps.options.timeoutMs} ms.`,
+        { detail: { scheme: 'singpass', endpoint, timeoutMs: deps.options.timeoutMs }, cause: err },
+      );
+    }
+    throw new GovbridgeError('upstream_unavailable', `Singpass ${endpoint} could not be reached.`, {
+      detail: { scheme: 'singpass', endpoint },
+      cause: err,
+    });
+  }
+}
+
+export function parseJsonObject(body: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

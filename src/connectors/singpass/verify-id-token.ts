@@ -1,0 +1,91 @@
+import { GovbridgeError } from '../../kernel/index.ts';
+import type { SingpassAuthRequest } from '../../trust/index.ts';
+import { invalidResponse } from './fail.ts';
+import type { LocalKeys } from './local-keys.ts';
+import { openSealedJwt } from './open-sealed-jwt.ts';
+import { type LegacySubject, parseLegacySubject } from './parse-legacy-subject.ts';
+import type { ProviderKeys } from './provider-keys.ts';
+import type { ConnectorDeps } from './types.ts';
+
+/**
+ * ID token validation (OIDC Core §3.1.3.7; Singpass "4. Parsing the ID Token"), after decryption and
+ * the pinned ES256 signature check (open-sealed-jwt.ts):
+ * - `iss` equals the discovery issuer; `aud` is our client id (alone, or with `azp` = us);
+ * - `exp` in the future and `iat` not in the future, with a small clock tolerance;
+ * - `nonce` equals the one we sent; `sub` present (`sub_type`, when sent, is `user`); under the
+ *   legacy profile `sub` parses as `s=…,u=…` (parse-legacy-subject.ts);
+ * - `acr` present and in the Singpass vocabulary; when `acr_values` were asked, a level at least the
+ *   lowest one asked (OIDC Core §3.1.2.1 leaves honouring acr_values to the OP, so the RP checks);
+ * - `amr`, when present, a list of strings.
+ */
+const TOLERANCE_SECONDS = 30;
+const ACR = /^urn:singpass:authentication:loa:(\d+)$/;
+
+export interface VerifiedIdToken {
+  readonly claims: Record<string, unknown>;
+  readonly sub: string;
+  readonly acr: string;
+  readonly amr: readonly string[];
+  readonly authTime: number | undefined;
+  /** Legacy profile only: the parsed `s=…,u=…` subject. */
+  readonly legacy: LegacySubject | undefined;
+}
+
+export async function verifyIdToken(
+  deps: ConnectorDeps,
+  idToken: string,
+  expected: { issuer: string; nonce: string; request: SingpassAuthRequest },
+  local: LocalKeys,
+  providerKeys: ProviderKeys,
+): Promise<VerifiedIdToken> {
+  const c = await openSealedJwt(idToken, 'id_token', local, providerKeys);
+  const now = deps.clock.epochSeconds();
+  const { clientId } = deps.options;
+
+  if (c.iss !== expected.issuer)
+    throw invalidResponse('iss', 'the ID token iss is not the configured issuer.');
+  const aud = Array.isArray(c.aud) ? c.aud : [c.aud];
+  if (!aud.includes(clientId) || (aud.length > 1 && c.azp !== clientId)) {
+    throw invalidResponse('aud', 'the ID token was issued for another client (aud).');
+  }
+  if (typeof c.exp !== 'number' || c.exp <= now - TOLERANCE_SECONDS) {
+    throw invalidResponse('exp', 'the ID token has expired; check the hub clock if this repeats.');
+  }
+  if (typeof c.iat !== 'number' || c.iat > now + TOLERANCE_SECONDS) {
+    throw invalidResponse('iat', 'the ID token iat is missing or in the future; check the hub clock.');
+  }
+  if (typeof c.nonce !== 'string' || c.nonce !== expected.nonce) {
+    throw invalidResponse('nonce', 'the ID token nonce does not match this login.');
+  }
+  if (typeof c.sub !== 'string' || c.sub === '') throw invalidResponse('sub', 'the ID token has no sub.');
+  if (c.sub_type !== undefined && c.sub_type !== 'user')
+    throw invalidResponse('sub_type', 'the ID token sub_type is not user.');
+  const legacy = deps.options.profile === 'legacy' ? parseLegacySubject(c.sub) : undefined;
+  if (c.amr !== undefined && !(Array.isArray(c.amr) && c.amr.every((m) => typeof m === 'string'))) {
+    throw invalidResponse('amr', 'the ID token amr is not a list of strings.');
+  }
+  const acr = typeof c.acr === 'string' ? ACR.exec(c.acr) : null;
+  if (acr === null)
+    throw invalidResponse('acr', 'the ID token has no Singpass acr (urn:singpass:authentication:loa:N).');
+  const asked = expected.request.acrValues
+    .map((v) => ACR.exec(v)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number);
+  if (asked.length > 0 && Number(acr[1]) < Math.min(...asked)) {
+    throw new GovbridgeError(
+      'unmet_authentication_requirements',
+      'Singpass: the login reached a lower assurance level (acr) than the one requested.',
+      {
+        detail: { scheme: 'singpass', check: 'acr', requested: expected.request.acrValues, received: c.acr },
+      },
+    );
+  }
+  return {
+    claims: c,
+    sub: c.sub,
+    acr: c.acr as string,
+    amr: (c.amr as string[] | undefined) ?? [],
+    authTime: typeof c.auth_time === 'number' ? c.auth_time : undefined,
+    legacy,
+  };
+}
