@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isGovbridgeError } from '../kernel/index.ts';
-import { configurationReference, DEVELOPMENT_KEY_ENCRYPTION_KEY, loadConfig } from './index.ts';
+import { type Config, configurationReference, DEVELOPMENT_KEY_ENCRYPTION_KEY, loadConfig } from './index.ts';
 
 function fails(env: NodeJS.ProcessEnv): string {
   try {
@@ -39,7 +39,10 @@ test('config: an invalid value names the variable and the reason', () => {
   assert.match(fails({ PORT: '70000' }), /PORT must be between 0 and 65535/);
   assert.match(fails({ GOVBRIDGE_PUBLIC_URL: 'not a url' }), /GOVBRIDGE_PUBLIC_URL must be an absolute URL/);
   assert.match(fails({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL must be a postgres/);
-  assert.match(fails({ GOVBRIDGE_SINGPASS_PROFILE: 'v3' }), /GOVBRIDGE_SINGPASS_PROFILE must be fapi or legacy/);
+  assert.match(
+    fails({ GOVBRIDGE_SINGPASS_PROFILE: 'v3' }),
+    /GOVBRIDGE_SINGPASS_PROFILE must be fapi or legacy/,
+  );
   assert.match(fails({ GOVBRIDGE_SIMULATORS: 'perhaps' }), /GOVBRIDGE_SIMULATORS must be true or false/);
 });
 
@@ -93,9 +96,48 @@ test('config: a complete production configuration loads', () => {
   assert.equal(c.oneloginIssuer, undefined);
 });
 
+test('config: the Config interface and the settings table name the same keys', () => {
+  const loaded = Object.keys(loadConfig({})).sort();
+  const expected: (keyof Config)[] = [
+    'nodeEnv',
+    'host',
+    'port',
+    'publicUrl',
+    'databaseUrl',
+    'databaseSchema',
+    'sqlitePath',
+    'keyEncryptionKey',
+    'signingKeysFile',
+    'simulators',
+    'demoServices',
+    'initialAccessToken',
+    'cookieSecret',
+    'logLevel',
+    'trustFrameworkPath',
+    'upstreamTimeoutMs',
+    'singpassProfile',
+    'singpassIssuer',
+    'singpassClientId',
+    'singpassKeysFile',
+    'oneloginIssuer',
+    'oneloginClientId',
+    'oneloginKeysFile',
+    'oneloginDidUrl',
+    'oneloginIdentityIssuer',
+  ];
+  assert.deepEqual(loaded, [...expected].sort());
+});
+
 test('config: the generated reference lists every variable', () => {
   const md = configurationReference();
-  for (const v of ['NODE_ENV', 'PORT', 'HOST', 'GOVBRIDGE_PUBLIC_URL', 'DATABASE_URL', 'GOVBRIDGE_INITIAL_ACCESS_TOKEN']) {
+  for (const v of [
+    'NODE_ENV',
+    'PORT',
+    'HOST',
+    'GOVBRIDGE_PUBLIC_URL',
+    'DATABASE_URL',
+    'GOVBRIDGE_INITIAL_ACCESS_TOKEN',
+  ]) {
     assert.match(md, new RegExp(`\\| \`${v}\` \\|`));
   }
 });

@@ -39,7 +39,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       detail: { variables: problems.length },
     });
   }
-  return Object.freeze(out) as Config;
+  return Object.freeze(out) as unknown as Config;
 }
 
 /** Production refuses everything that exists only to make development easy. */

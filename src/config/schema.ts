@@ -74,6 +74,11 @@ export const settings = {
     describe: 'PostgreSQL connection URL. When unset, the hub uses the embedded SQLite file.',
     secret: true,
   }),
+  databaseSchema: setting({
+    env: 'GOVBRIDGE_DATABASE_SCHEMA',
+    schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier'),
+    describe: 'PostgreSQL schema to use (created if missing). Default: the connection’s search_path.',
+  }),
   sqlitePath: setting({
     env: 'GOVBRIDGE_SQLITE_PATH',
     schema: z.string().min(1, 'must not be empty'),
@@ -216,13 +221,38 @@ export const settings = {
   }),
 } as const;
 
-type SettingsTable = typeof settings;
-export type Config = {
-  readonly [K in keyof SettingsTable]: SettingsTable[K] extends Setting<infer T>
-    ? SettingsTable[K]['fallback'] extends (...args: never[]) => infer R
-      ? undefined extends R
-        ? T | undefined
-        : T
-      : T | undefined
-    : never;
-};
+/**
+ * The configuration the hub runs with. Kept by hand beside the table (a mapped type cannot tell a
+ * computed default that is always present from one that may be absent); `config.test.ts` checks
+ * the two agree key for key.
+ */
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly host: string;
+  readonly port: number;
+  readonly publicUrl: string;
+  readonly databaseUrl: string | undefined;
+  readonly databaseSchema: string | undefined;
+  readonly sqlitePath: string;
+  /** Always present after loading: the development key outside production. */
+  readonly keyEncryptionKey: string;
+  readonly signingKeysFile: string | undefined;
+  readonly simulators: boolean;
+  readonly demoServices: boolean;
+  readonly initialAccessToken: string | undefined;
+  readonly cookieSecret: string | undefined;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly trustFrameworkPath: string;
+  readonly upstreamTimeoutMs: number;
+  readonly singpassProfile: 'fapi' | 'legacy';
+  readonly singpassIssuer: string | undefined;
+  readonly singpassClientId: string | undefined;
+  readonly singpassKeysFile: string | undefined;
+  readonly oneloginIssuer: string | undefined;
+  readonly oneloginClientId: string | undefined;
+  readonly oneloginKeysFile: string | undefined;
+  readonly oneloginDidUrl: string | undefined;
+  readonly oneloginIdentityIssuer: string | undefined;
+}
+
+export type SettingKey = keyof typeof settings;

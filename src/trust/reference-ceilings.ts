@@ -121,7 +121,8 @@ export const KNOWN_SOURCES: Readonly<Record<SchemeId, Readonly<Record<string, Kn
 
 /** Scopes and userinfo claims each scheme understands at all. */
 export const KNOWN_SCOPES: Readonly<Record<SchemeId, readonly string[]>> = {
-  singpass: ['openid', ...MYINFO_ATTRIBUTES],
+  // `user.identity` (FAPI): returns `sub_attributes` with account type, identity number and country of issue.
+  singpass: ['openid', 'user.identity', ...MYINFO_ATTRIBUTES],
   onelogin: ['openid', 'email', 'phone', 'wallet-subject-id'],
 };
 export const KNOWN_USERINFO_CLAIMS: readonly string[] = [

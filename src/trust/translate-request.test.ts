@@ -47,7 +47,7 @@ describe('translateRequest: every hub level × scheme', () => {
       const request = translateRequest(tf, scheme, acr, []);
       if (request.scheme === 'singpass') assert.deepEqual(request.acrValues, [expected]);
       else assert.deepEqual(request.vtr, [expected]);
-      assert.deepEqual(request.scopes, ['openid']);
+      assert.deepEqual(request.scopes, request.scheme === 'singpass' ? ['openid', 'user.identity'] : ['openid']);
     });
   }
 });
@@ -68,6 +68,7 @@ describe('translateRequest: attributes become scopes and userinfo claims', () =>
     assert.equal(r.scheme, 'singpass');
     assert.deepEqual(r.scopes, [
       'openid',
+      'user.identity',
       'name',
       'dob',
       'nationality',
@@ -81,7 +82,7 @@ describe('translateRequest: attributes become scopes and userinfo claims', () =>
 
   it('Singpass: attributes it cannot supply are not asked for (given_name: Singpass has no name parts)', () => {
     const r = translateRequest(tf, 'singpass', L('low'), ['given_name', 'family_name']);
-    assert.deepEqual(r.scopes, ['openid']);
+    assert.deepEqual(r.scopes, ['openid', 'user.identity']);
   });
 
   it('One Login with an identity vector: coreIdentityJWT, address and passport claims, email and phone scopes', () => {

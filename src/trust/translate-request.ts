@@ -19,6 +19,9 @@ import { vocabularyOf } from './validate-trust-framework.ts';
  * - One Login identity claims are asked only with an identity vector (P1/P2): One Login sends them only
  *   then (docs.sign-in.service.gov.uk, "prove your user's identity").
  */
+/** Singpass FAPI scope that returns `sub_attributes.account_type` and the identity number. */
+export const SINGPASS_IDENTITY_SCOPE = 'user.identity';
+
 export function translateRequest(
   tf: TrustFramework,
   scheme: SchemeId,
@@ -32,7 +35,15 @@ export function translateRequest(
   const scopes = unique(['openid', ...mappings.flatMap((m) => m.scopes)]);
 
   if (scheme === 'singpass') {
-    const request: SingpassAuthRequest = { scheme, acrValues: [value.key], scopes };
+    // `user.identity` is always asked: the account type it returns in `sub_attributes` decides the
+    // identity tier (a foreign account is not enrolled against the national register), so without
+    // it a Singpass login can never be read above low identity. The NRIC/FIN that comes with it is
+    // used for nothing else and is never released as a claim.
+    const request: SingpassAuthRequest = {
+      scheme,
+      acrValues: [value.key],
+      scopes: unique(['openid', SINGPASS_IDENTITY_SCOPE, ...scopes.slice(1)]),
+    };
     return Object.freeze(request);
   }
   const identityVector = compareTier(value.entry.identity, 'none') > 0;

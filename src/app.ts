@@ -1,0 +1,283 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import {
+  ClientRegistry,
+  createProvider,
+  GrantClaimsStore,
+  KEY_PURPOSES,
+  KeyStore,
+  LoginService,
+  providerRoutes,
+  sweepExpired,
+} from './broker/index.ts';
+import type { Config } from './config/index.ts';
+import {
+  createOneLoginConnector,
+  createSingpassConnector,
+  type SchemeConnector,
+} from './connectors/index.ts';
+import { ConsentService } from './consent/index.ts';
+import { createDemoServices } from './demo/index.ts';
+import { keyFromBase64url, randomId } from './kernel/index.ts';
+import { oneLoginSimulator, singpassSimulator } from './simulators/index.ts';
+import { openStorage, type Storage } from './storage/index.ts';
+import {
+  attributeCatalogue,
+  hubLevels,
+  loadTrustFramework,
+  type SchemeId,
+  type TrustFramework,
+} from './trust/index.ts';
+import {
+  createLogger,
+  hubPages,
+  providerPageRenderers,
+  type Views,
+  webFoundation,
+  webFrameworkErrors,
+} from './web/index.ts';
+
+/**
+ * The composition root: the only place that knows every module. `openContext` builds the services
+ * (used by the server and the CLI); `buildApp` adds HTTP. Nothing here holds request state: every
+ * process built from the same configuration and database is interchangeable.
+ */
+export interface AppContext {
+  config: Config;
+  storage: Storage;
+  trust: TrustFramework;
+  keys: KeyStore;
+  keyPurposes: string[];
+  clients: ClientRegistry;
+  consents: ConsentService;
+  grantClaims: GrantClaimsStore;
+  kek: Uint8Array;
+  secrets: { cookieSecret: string; pairwiseSalt: string };
+  close(): Promise<void>;
+}
+
+export async function openContext(config: Config): Promise<AppContext> {
+  const trust = loadTrustFramework(config.trustFrameworkPath);
+  const storage = await openStorage({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: config.sqlitePath,
+    ...(config.databaseSchema ? { postgresSchema: config.databaseSchema } : {}),
+  });
+  try {
+    const kek = keyFromBase64url(config.keyEncryptionKey);
+    const keys = new KeyStore({
+      storage,
+      kek,
+      allowGenerate: config.nodeEnv !== 'production',
+      files: {
+        ...(config.signingKeysFile ? { 'hub-sig': config.signingKeysFile } : {}),
+        ...(config.singpassKeysFile
+          ? { 'singpass-sig': config.singpassKeysFile, 'singpass-enc': config.singpassKeysFile }
+          : {}),
+        ...(config.oneloginKeysFile ? { 'onelogin-sig': config.oneloginKeysFile } : {}),
+      },
+    });
+    await keys.load();
+    const cookieSecret = config.cookieSecret ?? (await persistentSecret(storage, 'cookie-secret'));
+    const pairwiseSalt = await persistentSecret(storage, 'pairwise-salt');
+    const clients = new ClientRegistry({
+      storage,
+      knownAttributes: Object.keys(attributeCatalogue(trust)),
+      hubLevels: hubLevels(trust).map((l) => l.acr),
+    });
+    return {
+      config,
+      storage,
+      trust,
+      keys,
+      keyPurposes: Object.keys(KEY_PURPOSES),
+      clients,
+      consents: new ConsentService(storage),
+      grantClaims: new GrantClaimsStore(storage, kek),
+      kek,
+      secrets: { cookieSecret, pairwiseSalt },
+      close: () => storage.close(),
+    };
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+}
+
+/**
+ * A secret shared by every process on this database (cookie signing in development, the pairwise
+ * salt always): made once, race-free (insert-if-absent, then read what won).
+ */
+async function persistentSecret(storage: Storage, name: string): Promise<string> {
+  await storage.db
+    .insertInto('settings')
+    .values({ name, value: randomId(32) })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const row = await storage.db
+    .selectFrom('settings')
+    .select('value')
+    .where('name', '=', name)
+    .executeTakeFirstOrThrow();
+  return row.value;
+}
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+  close(): Promise<void>;
+}
+
+export async function buildApp(config: Config, options: { logger?: Logger } = {}): Promise<BuiltApp> {
+  const ctx = await openContext(config);
+  const logger = options.logger ?? createLogger(config);
+  // Typed as the plain FastifyInstance: plugins are written against it, and pino's Logger is a
+  // FastifyBaseLogger at run time.
+  const app = Fastify({
+    loggerInstance: logger,
+    frameworkErrors: webFrameworkErrors,
+    bodyLimit: 64 * 1024,
+    trustProxy: false,
+  }) as unknown as FastifyInstance;
+  const publicUrl = config.publicUrl;
+
+  const connectors = new Map<SchemeId, SchemeConnector>();
+  if (config.singpassIssuer && config.singpassClientId) {
+    connectors.set(
+      'singpass',
+      createSingpassConnector({
+        issuer: config.singpassIssuer,
+        clientId: config.singpassClientId,
+        profile: config.singpassProfile,
+        keys: { signing: ctx.keys.active('singpass-sig'), encryption: ctx.keys.usable('singpass-enc') },
+        timeoutMs: config.upstreamTimeoutMs,
+      }),
+    );
+  }
+  if (
+    config.oneloginIssuer &&
+    config.oneloginClientId &&
+    config.oneloginDidUrl &&
+    config.oneloginIdentityIssuer
+  ) {
+    connectors.set(
+      'onelogin',
+      createOneLoginConnector({
+        issuer: config.oneloginIssuer,
+        clientId: config.oneloginClientId,
+        keys: { signing: ctx.keys.active('onelogin-sig') },
+        didUrl: config.oneloginDidUrl,
+        identityIssuer: config.oneloginIdentityIssuer,
+        timeoutMs: config.upstreamTimeoutMs,
+      }),
+    );
+  }
+
+  let views: Views | undefined;
+  const provider = createProvider({
+    issuer: publicUrl,
+    storage: ctx.storage,
+    clients: ctx.clients,
+    grantClaims: ctx.grantClaims,
+    signingKeys: ctx.keys.usable('hub-sig'),
+    cookieKeys: [ctx.secrets.cookieSecret],
+    pairwiseSalt: ctx.secrets.pairwiseSalt,
+    acrValues: hubLevels(ctx.trust).map((l) => l.acr),
+    initialAccessToken: config.initialAccessToken,
+    secureCookies: publicUrl.startsWith('https://'),
+    ...providerPageRenderers(() => views!),
+  });
+  // oidc-provider reports errors as events; log the code only (never the request or tokens).
+  provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
+
+  const login = new LoginService({
+    provider,
+    storage: ctx.storage,
+    kek: ctx.kek,
+    trust: ctx.trust,
+    connectors,
+    clients: ctx.clients,
+    consents: ctx.consents,
+    grantClaims: ctx.grantClaims,
+    publicUrl,
+  });
+
+  await app.register(webFoundation, {
+    config,
+    cookieSecret: ctx.secrets.cookieSecret,
+    checkReady: () => ctx.storage.ping(),
+  });
+  views = app.views;
+  await app.register(providerRoutes, { provider });
+  await app.register(hubPages, {
+    config,
+    login,
+    consents: ctx.consents,
+    clients: ctx.clients,
+    trust: ctx.trust,
+    schemes: [...connectors.keys()],
+  });
+
+  // The public keys each national scheme fetches from us (Singpass reads the RP's JWKS URL).
+  app.get('/connectors/singpass/jwks', async (_req, reply) =>
+    reply
+      .header('cache-control', 'public, max-age=300')
+      .send(ctx.keys.publicJwks('singpass-sig', 'singpass-enc')),
+  );
+  app.get('/connectors/onelogin/jwks', async (_req, reply) =>
+    reply.header('cache-control', 'public, max-age=300').send(ctx.keys.publicJwks('onelogin-sig')),
+  );
+
+  if (config.simulators) {
+    await app.register(singpassSimulator, {
+      prefix: '/simulators/singpass',
+      baseUrl: `${publicUrl}/simulators/singpass`,
+      clients: [
+        {
+          clientId: config.singpassClientId ?? 'govbridge-hub',
+          jwksUri: `${publicUrl}/connectors/singpass/jwks`,
+          redirectUris: [login.callbackUrl('singpass')],
+        },
+      ],
+    });
+    await app.register(oneLoginSimulator, {
+      prefix: '/simulators/onelogin',
+      baseUrl: `${publicUrl}/simulators/onelogin`,
+      clients: [
+        {
+          clientId: config.oneloginClientId ?? 'govbridge-hub',
+          jwksUri: `${publicUrl}/connectors/onelogin/jwks`,
+          redirectUris: [login.callbackUrl('onelogin')],
+        },
+      ],
+    });
+  }
+
+  if (config.demoServices) {
+    const demos = await createDemoServices({
+      hubIssuer: publicUrl,
+      publicUrl,
+      cookieKey: `${ctx.secrets.cookieSecret}:demo`,
+    });
+    for (const registration of demos.registrations) {
+      await ctx.clients.register(registration as unknown as Record<string, unknown>);
+    }
+    await app.register(demos.plugin, { prefix: '/demo' });
+  }
+
+  // Expired OIDC artefacts and login state are swept from every process; deletes are idempotent.
+  const sweeper = setInterval(() => {
+    sweepExpired(ctx.storage).catch((err: unknown) => logger.warn({ err }, 'sweep failed'));
+  }, 60_000);
+  sweeper.unref();
+
+  return {
+    app,
+    ctx,
+    async close() {
+      clearInterval(sweeper);
+      await app.close();
+      await ctx.close();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { TestBrowser } from '../support/http.ts';
+import { startTestHub, type TestHub } from '../support/hub.ts';
+import { testDialect } from '../support/storage.ts';
+
+/**
+ * Complete cross-border logins through the real hub, as `npm start` builds it: demo relying party →
+ * hub (PAR, DPoP, private_key_jwt) → national-scheme simulator (headless persona via login_hint) →
+ * hub (verification, assurance, claims) → consent → relying party (token, userinfo).
+ */
+describe(`end-to-end logins (${testDialect()})`, () => {
+  let hub: TestHub;
+  before(async () => {
+    hub = await startTestHub();
+  });
+  after(async () => {
+    await hub?.close();
+  });
+
+  async function signIn(b: TestBrowser, slug: 'uk' | 'sg', loginHint: string) {
+    const first = await b.follow(`${hub.url}/demo/${slug}/sign-in?login_hint=${encodeURIComponent(loginHint)}`);
+    return first;
+  }
+
+  test('UK service accepts a Singpass login: consent, then translated claims and assurance', async () => {
+    const b = new TestBrowser();
+    const consent = await signIn(b, 'uk', 'sg-citizen-mid');
+    const html = await consent.res.text();
+    assert.equal(consent.res.status, 200, b.visited.join('\n'));
+    assert.match(consent.url, /\/interaction\/[^/]+\/consent$/);
+    assert.match(html, /Share your details with/);
+    assert.match(html, /Singapore to a service in the United Kingdom/);
+    const done = await b.submit(consent.url, html, '/consent', { decision: 'agree' });
+    const result = await done.res.text();
+    assert.equal(done.res.status, 200, b.visited.join('\n'));
+    assert.match(done.url, /\/demo\/uk\//);
+    assert.match(result, /urn:govbridge:loa:substantial/);
+    assert.match(result, /Singpass|sg_singpass/);
+
+    // A second login: the consent is remembered, no consent page.
+    const again = await signIn(b, 'uk', 'sg-citizen-mid');
+    assert.match(again.url, /\/demo\/uk\//, b.visited.join('\n'));
+    assert.equal(again.res.status, 200);
+  });
+
+  test('Singapore service accepts a GOV.UK One Login identity (P2)', async () => {
+    const b = new TestBrowser();
+    const consent = await signIn(b, 'sg', 'eleanor-whitfield');
+    const html = await consent.res.text();
+    assert.equal(consent.res.status, 200, b.visited.join('\n'));
+    assert.match(html, /United Kingdom to a service in Singapore/);
+    const done = await b.submit(consent.url, html, '/consent', { decision: 'agree' });
+    const result = await done.res.text();
+    assert.equal(done.res.status, 200, b.visited.join('\n'));
+    assert.match(done.url, /\/demo\/sg\//);
+    assert.match(result, /urn:govbridge:loa:substantial/);
+  });
+
+  test('declining consent returns access_denied to the service', async () => {
+    const b = new TestBrowser();
+    const consent = await signIn(b, 'sg', 'rhys-pritchard');
+    const html = await consent.res.text();
+    assert.equal(consent.res.status, 200, b.visited.join('\n'));
+    const done = await b.submit(consent.url, html, '/consent', { decision: 'decline' });
+    const page = await done.res.text();
+    assert.match(done.url, /\/demo\/sg\//);
+    assert.match(page, /access_denied|did not agree|declined|chose not/i);
+    assert.ok(done.res.status >= 400 && done.res.status < 500, `status ${done.res.status}`);
+  });
+});
