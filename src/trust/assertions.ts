@@ -42,8 +42,11 @@ export interface SingpassAssertion {
   readonly profile: 'fapi' | 'legacy';
   /** Stable opaque subject: the FAPI `sub` UUID, or the legacy `u=` UUID. Never the NRIC/FIN. */
   readonly subject: string;
-  /** e.g. `urn:singpass:authentication:loa:2`, from the verified ID token. */
-  readonly acr: string;
+  /**
+   * e.g. `urn:singpass:authentication:loa:2`, from the verified ID token; undefined when the token
+   * carries none (read as the lowest Singpass level by the trust framework).
+   */
+  readonly acr: string | undefined;
   readonly amr: readonly string[];
   readonly authTime?: number | undefined;
   /** FAPI `sub_attributes.account_type`; legacy: `foreign` when `fid=` is present. */

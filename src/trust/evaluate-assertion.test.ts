@@ -40,6 +40,15 @@ describe('evaluateAssertion: Singpass', () => {
     assert.deepEqual(e.amr, ['pwd']);
   });
 
+  it('no acr in the ID token (MockPass, some Singpass versions) is read as the lowest level, loa:1', () => {
+    const e = evaluateAssertion(tf, singpassAssertion({ acr: undefined, amr: ['pwd', 'sms'] }), L('substantial'));
+    assert.deepEqual(e.achieved, { identity: 'substantial', authentication: 'low' });
+    assert.equal(e.satisfied, false);
+    assert.equal(e.schemeValue, SP(1));
+    assert.match(e.reason ?? '', /no acr in the ID token/);
+    assert.equal(evaluateAssertion(tf, singpassAssertion({ acr: undefined }), L('low')).satisfied, true);
+  });
+
   it('loa:3 (face verification) is still substantial, not high', () => {
     const e = evaluateAssertion(tf, singpassAssertion({ acr: SP(3), amr: ['fv'] }), L('high'));
     assert.deepEqual(e.achieved, { identity: 'substantial', authentication: 'substantial' });

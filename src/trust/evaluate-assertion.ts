@@ -1,7 +1,7 @@
 import type { OneLoginAssertion, SchemeAssertion, SingpassAssertion, Tier } from './assertions.ts';
 import { hubLevelOf } from './catalogue.ts';
 import type { TrustFramework } from './schema.ts';
-import { meetsTier, minTier } from './tiers.ts';
+import { compareTier, meetsTier, minTier } from './tiers.ts';
 import { credentialPart } from './validate-trust-framework.ts';
 
 export interface AchievedTiers {
@@ -92,9 +92,13 @@ const NONE: AchievedTiers = { identity: 'none', authentication: 'none' };
 function readSingpass(tf: TrustFramework, a: SingpassAssertion): Reading {
   const sp = tf.schemes.singpass.assurance;
   const notes: string[] = [];
-  const entry = Object.hasOwn(sp.acr, a.acr) ? sp.acr[a.acr] : undefined;
+  // No acr in the ID token: read at the lowest level the framework declares (map down, never up).
+  const acrValue = a.acr ?? lowestSingpassAcr(tf);
+  if (a.acr === undefined)
+    notes.push(`no acr in the ID token: read as the lowest Singpass level ${acrValue}`);
+  const entry = Object.hasOwn(sp.acr, acrValue) ? sp.acr[acrValue] : undefined;
   if (!entry)
-    return { achieved: NONE, amr: [], schemeValue: a.acr, notes: [`unknown Singpass acr "${a.acr}"`] };
+    return { achieved: NONE, amr: [], schemeValue: acrValue, notes: [`unknown Singpass acr "${acrValue}"`] };
 
   const accountType = a.accountType ?? 'unknown';
   const identity = minTier(entry.identity, sp.accountTypes[accountType].identity);
@@ -114,7 +118,16 @@ function readSingpass(tf: TrustFramework, a: SingpassAssertion): Reading {
   const amr = new Set(known.map((k) => k.rfc8176).filter((v): v is string => v !== undefined));
   if (factors.size >= 2) amr.add('mfa');
   if (!passwordOnly) for (const v of entry.amr) amr.add(v);
-  return { achieved: { identity, authentication }, amr: [...amr], schemeValue: a.acr, notes };
+  return { achieved: { identity, authentication }, amr: [...amr], schemeValue: acrValue, notes };
+}
+
+/** The declared Singpass acr with the weakest reading (authentication first, then identity). */
+function lowestSingpassAcr(tf: TrustFramework): string {
+  const entries = Object.entries(tf.schemes.singpass.assurance.acr);
+  entries.sort(
+    ([, x], [, y]) => compareTier(x.authentication, y.authentication) || compareTier(x.identity, y.identity),
+  );
+  return entries[0]![0];
 }
 
 function readOneLogin(tf: TrustFramework, a: OneLoginAssertion): Reading {

@@ -47,7 +47,10 @@ describe('translateRequest: every hub level × scheme', () => {
       const request = translateRequest(tf, scheme, acr, []);
       if (request.scheme === 'singpass') assert.deepEqual(request.acrValues, [expected]);
       else assert.deepEqual(request.vtr, [expected]);
-      assert.deepEqual(request.scopes, request.scheme === 'singpass' ? ['openid', 'user.identity'] : ['openid']);
+      assert.deepEqual(
+        request.scopes,
+        request.scheme === 'singpass' ? ['openid', 'user.identity'] : ['openid'],
+      );
     });
   }
 });

@@ -37,7 +37,12 @@ export function createSingpassConnector(options: SingpassConnectorOptions): Sche
         response_type: 'code',
         client_id: options.clientId,
         redirect_uri: input.redirectUri,
-        scope: request.scopes.join(' '),
+        // `user.identity` is a FAPI-profile scope; under the legacy profile the same facts (identity
+        // number, foreign account) travel in the `sub` itself (`s=…,fid=…,coi=…,u=…`).
+        scope: (options.profile === 'legacy'
+          ? request.scopes.filter((s) => s !== 'user.identity')
+          : request.scopes
+        ).join(' '),
         state,
         nonce,
         code_challenge: sha256b64u(codeVerifier),

@@ -76,7 +76,7 @@ describe('Singpass connector, legacy profile, against MockPass 4.3.4', () => {
     await close(jwksServer);
   });
 
-  it('completes every step up to acr, which MockPass 4.3.4 does not send', async () => {
+  it('completes a legacy login; MockPass sends no acr, which is passed on as absent', async () => {
     const redirectUri = 'http://127.0.0.1/callback';
     const connector = createSingpassConnector({
       issuer,
@@ -86,7 +86,7 @@ describe('Singpass connector, legacy profile, against MockPass 4.3.4', () => {
       timeoutMs: 5000,
     });
     const { authorizationUrl, transaction } = await connector.begin({
-      request: { scheme: 'singpass', acrValues: [], scopes: ['openid'] },
+      request: { scheme: 'singpass', acrValues: [], scopes: ['openid', 'user.identity'] },
       redirectUri,
     });
     assert.ok(authorizationUrl.startsWith(`${issuer}/authorize?`));
@@ -95,14 +95,36 @@ describe('Singpass connector, legacy profile, against MockPass 4.3.4', () => {
     const callback = new URL(String(res.headers.get('location')));
     assert.equal(callback.origin + callback.pathname, redirectUri);
 
-    let caught: unknown;
-    try {
-      await connector.complete(callback.searchParams, transaction);
-    } catch (err) {
-      caught = err;
-    }
-    assert.ok(caught instanceof GovbridgeError, String(caught));
-    assert.equal(caught.code, 'upstream_invalid_response');
-    assert.equal(caught.detail?.check, 'acr', caught.message);
+    assert.equal(new URL(authorizationUrl).searchParams.get('scope'), 'openid', 'legacy drops user.identity');
+
+    const assertion = await connector.complete(callback.searchParams, transaction);
+    assert.equal(assertion.scheme, 'singpass');
+    assert.equal(assertion.profile, 'legacy');
+    assert.equal(assertion.acr, undefined);
+    assert.equal(assertion.accountType, 'standard');
+    assert.equal(assertion.identityNumber, 'S8979373D');
+    assert.match(assertion.subject, /^[0-9a-f-]{36}$/i, 'subject is the u= UUID, never the NRIC');
+  });
+
+  it('refuses a MockPass response whose state is not this login', async () => {
+    const connector = createSingpassConnector({
+      issuer,
+      clientId: 'govbridge-mockpass-test',
+      profile: 'legacy',
+      keys,
+      timeoutMs: 5000,
+    });
+    const { authorizationUrl, transaction } = await connector.begin({
+      request: { scheme: 'singpass', acrValues: [], scopes: ['openid'] },
+      redirectUri: 'http://127.0.0.1/callback',
+    });
+    const res = await fetch(authorizationUrl, { redirect: 'manual' });
+    const callback = new URL(String(res.headers.get('location')));
+    callback.searchParams.set('state', 'not-the-state');
+    await assert.rejects(connector.complete(callback.searchParams, transaction), (err: unknown) => {
+      assert.ok(err instanceof GovbridgeError);
+      assert.equal(err.code, 'upstream_invalid_response');
+      return true;
+    });
   });
 });

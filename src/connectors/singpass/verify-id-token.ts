@@ -14,8 +14,12 @@ import type { ConnectorDeps } from './types.ts';
  * - `exp` in the future and `iat` not in the future, with a small clock tolerance;
  * - `nonce` equals the one we sent; `sub` present (`sub_type`, when sent, is `user`); under the
  *   legacy profile `sub` parses as `s=…,u=…` (parse-legacy-subject.ts);
- * - `acr` present and in the Singpass vocabulary; when `acr_values` were asked, a level at least the
- *   lowest one asked (OIDC Core §3.1.2.1 leaves honouring acr_values to the OP, so the RP checks);
+ * - `acr`, when present, in the Singpass vocabulary, and when `acr_values` were asked a level at least
+ *   the lowest one asked (OIDC Core §3.1.2.1 leaves honouring acr_values to the OP, so the RP checks).
+ *   An absent `acr` is passed on as absent: Singpass's published claim lists for the ID token do not
+ *   all include it (some versions of "4. Parsing the ID Token" list only sub, aud, iss, iat, exp,
+ *   amr, nonce, sub_type, sub_attributes), and MockPass's legacy tokens carry none. The trust
+ *   framework then reads the login at the LOWEST Singpass level — absence proves nothing more;
  * - `amr`, when present, a list of strings.
  */
 const TOLERANCE_SECONDS = 30;
@@ -24,7 +28,7 @@ const ACR = /^urn:singpass:authentication:loa:(\d+)$/;
 export interface VerifiedIdToken {
   readonly claims: Record<string, unknown>;
   readonly sub: string;
-  readonly acr: string;
+  readonly acr: string | undefined;
   readonly amr: readonly string[];
   readonly authTime: number | undefined;
   /** Legacy profile only: the parsed `s=…,u=…` subject. */
@@ -64,14 +68,19 @@ export async function verifyIdToken(
   if (c.amr !== undefined && !(Array.isArray(c.amr) && c.amr.every((m) => typeof m === 'string'))) {
     throw invalidResponse('amr', 'the ID token amr is not a list of strings.');
   }
-  const acr = typeof c.acr === 'string' ? ACR.exec(c.acr) : null;
+  if (c.acr !== undefined && typeof c.acr !== 'string')
+    throw invalidResponse('acr', 'the ID token acr is not a string.');
+  const acr = typeof c.acr === 'string' ? ACR.exec(c.acr) : undefined;
   if (acr === null)
-    throw invalidResponse('acr', 'the ID token has no Singpass acr (urn:singpass:authentication:loa:N).');
+    throw invalidResponse(
+      'acr',
+      'the ID token acr is not a Singpass level (urn:singpass:authentication:loa:N).',
+    );
   const asked = expected.request.acrValues
     .map((v) => ACR.exec(v)?.[1])
     .filter((n): n is string => n !== undefined)
     .map(Number);
-  if (asked.length > 0 && Number(acr[1]) < Math.min(...asked)) {
+  if (acr && asked.length > 0 && Number(acr[1]) < Math.min(...asked)) {
     throw new GovbridgeError(
       'unmet_authentication_requirements',
       'Singpass: the login reached a lower assurance level (acr) than the one requested.',
@@ -83,7 +92,7 @@ export async function verifyIdToken(
   return {
     claims: c,
     sub: c.sub,
-    acr: c.acr as string,
+    acr: typeof c.acr === 'string' ? c.acr : undefined,
     amr: (c.amr as string[] | undefined) ?? [],
     authTime: typeof c.auth_time === 'number' ? c.auth_time : undefined,
     legacy,
