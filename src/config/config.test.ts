@@ -34,6 +34,12 @@ test('config: HOST, PORT and GOVBRIDGE_PUBLIC_URL', () => {
   assert.equal(c.oneloginIssuer, 'https://hub.example.gov.uk/simulators/onelogin');
 });
 
+test('config: issuer identifiers are kept exactly (One Login’s ends with a slash)', () => {
+  const c = loadConfig({ GOVBRIDGE_ONELOGIN_ISSUER: 'https://oidc.integration.account.gov.uk/' });
+  assert.equal(c.oneloginIssuer, 'https://oidc.integration.account.gov.uk/');
+  assert.match(fails({ GOVBRIDGE_SINGPASS_ISSUER: 'https://id.example/fapi?x=1' }), /must not have a query/);
+});
+
 test('config: an invalid value names the variable and the reason', () => {
   assert.match(fails({ PORT: 'eighty' }), /PORT must be a whole number \(got "eighty"\)/);
   assert.match(fails({ PORT: '70000' }), /PORT must be between 0 and 65535/);
@@ -140,4 +146,10 @@ test('config: the generated reference lists every variable', () => {
   ]) {
     assert.match(md, new RegExp(`\\| \`${v}\` \\|`));
   }
+});
+
+test('config: docs/configuration.md is the generated reference (run `npm run docs:config`)', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const onDisk = await readFile(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+  assert.equal(onDisk, configurationReference());
 });

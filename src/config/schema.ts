@@ -30,6 +30,12 @@ const httpUrl = z
   .url('must be an absolute URL')
   .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
   .transform((u) => u.replace(/\/+$/, ''));
+/** An issuer identifier compared character for character (One Login's ends with `/`): kept exact. */
+const issuerUrl = z
+  .string()
+  .url('must be an absolute URL')
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
+  .refine((u) => !u.includes('?') && !u.includes('#'), 'must not have a query or fragment (OIDC Core §2)');
 const positiveMs = z.coerce.number({ message: 'must be a number of milliseconds' }).int().min(1).max(600_000);
 
 function setting<T>(s: Setting<T>): Setting<T> {
@@ -98,7 +104,7 @@ export const settings = {
     env: 'GOVBRIDGE_SIGNING_KEYS_FILE',
     schema: z.string().min(1),
     describe:
-      'Production: path of a private JWKS (JSON) holding the hub signing keys (ES256, and RS256 if offered). When set, the database key store is not used for signing.',
+      'Production: path of a private JWKS (JSON) holding the hub’s ES256 signing keys (the first is active, the rest stay published). When set, the database key store is not used for signing.',
   }),
   simulators: setting({
     env: 'GOVBRIDGE_SIMULATORS',
@@ -159,7 +165,7 @@ export const settings = {
   }),
   singpassIssuer: setting({
     env: 'GOVBRIDGE_SINGPASS_ISSUER',
-    schema: httpUrl,
+    schema: issuerUrl,
     fallback: (p) =>
       p['simulators']
         ? `${p['publicUrl']}/simulators/singpass${p['singpassProfile'] === 'legacy' ? '' : '/fapi'}`
@@ -183,11 +189,11 @@ export const settings = {
   }),
   oneloginIssuer: setting({
     env: 'GOVBRIDGE_ONELOGIN_ISSUER',
-    schema: httpUrl,
+    schema: issuerUrl,
     fallback: (p) => (p['simulators'] ? `${p['publicUrl']}/simulators/onelogin` : undefined),
     defaultText: 'the built-in simulator when simulators are on',
     describe:
-      'GOV.UK One Login issuer (integration: `https://oidc.integration.account.gov.uk`). Discovery is read from `<issuer>/.well-known/openid-configuration`.',
+      'GOV.UK One Login issuer, exactly as its discovery document states it (integration: `https://oidc.integration.account.gov.uk/`, with the final slash). Discovery is read from `<issuer>/.well-known/openid-configuration`.',
   }),
   oneloginClientId: setting({
     env: 'GOVBRIDGE_ONELOGIN_CLIENT_ID',
