@@ -15,7 +15,13 @@ export async function findOrCreateAccount(
   const now = clock.now().getTime();
   await storage.db
     .insertInto('accounts')
-    .values({ account_id: uuid(), scheme, upstream_subject: upstreamSubject, created_at: now, last_login_at: now })
+    .values({
+      account_id: uuid(),
+      scheme,
+      upstream_subject: upstreamSubject,
+      created_at: now,
+      last_login_at: now,
+    })
     .onConflict((oc) => oc.columns(['scheme', 'upstream_subject']).doUpdateSet({ last_login_at: now }))
     .execute();
   const row = await storage.db

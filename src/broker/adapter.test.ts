@@ -49,7 +49,10 @@ test(`oidc adapter (${testDialect()}): expired artefacts are never returned and 
   try {
     const a = new Adapter('Interaction');
     await a.upsert('i1', { uid: 'x' }, 1);
-    await s.db.updateTable('oidc_artefacts').set({ expires_at: Date.now() - 1 }).execute();
+    await s.db
+      .updateTable('oidc_artefacts')
+      .set({ expires_at: Date.now() - 1 })
+      .execute();
     assert.equal(await a.find('i1'), undefined);
     assert.ok((await sweepExpired(s)) >= 1);
     assert.equal((await s.db.selectFrom('oidc_artefacts').selectAll().execute()).length, 0);
@@ -75,11 +78,17 @@ test(`client registry (${testDialect()}): validates govbridge metadata on both p
     assert.equal(info.country, 'GB');
     assert.equal(info.securityProfile, 'fapi2');
     assert.equal((await new Adapter('Client').find('svc-1'))?.['client_name'], 'Service One');
-    await assert.rejects(clients.register({ ...base, govbridge_country: 'FR' }), /govbridge_country must be GB or SG/);
+    await assert.rejects(
+      clients.register({ ...base, govbridge_country: 'FR' }),
+      /govbridge_country must be GB or SG/,
+    );
     await assert.rejects(clients.register({ ...base, govbridge_attributes: ['nric'] }), /common claim set/);
     await assert.rejects(clients.register({ ...base, govbridge_min_acr: 'loa:2' }), /must be one of/);
     await assert.rejects(clients.register({ ...base, client_id: 'a b' }), /client_id must be/);
-    assert.equal(clients.validateField('govbridge_purpose', ''), 'govbridge_purpose must state the purpose shown to the citizen');
+    assert.equal(
+      clients.validateField('govbridge_purpose', ''),
+      'govbridge_purpose must state the purpose shown to the citizen',
+    );
     assert.equal(clients.validateField('govbridge_purpose', 'ok'), undefined);
     assert.equal((await clients.list()).length, 1);
   } finally {

@@ -88,7 +88,11 @@ export function createAdapterFactory(storage: Storage, clients: ClientAdapterSou
 
     async destroy(id: string): Promise<void> {
       if (this.model === 'Client') return clients.destroyFromProvider(id);
-      await storage.db.deleteFrom('oidc_artefacts').where('model', '=', this.model).where('id', '=', id).execute();
+      await storage.db
+        .deleteFrom('oidc_artefacts')
+        .where('model', '=', this.model)
+        .where('id', '=', id)
+        .execute();
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

@@ -138,7 +138,13 @@ export class ClientRegistry implements ClientAdapterSource {
       .select('metadata')
       .where('client_id', '=', id)
       .executeTakeFirst();
-    return row ? (JSON.parse(row.metadata) as AdapterPayload) : undefined;
+    if (!row) return undefined;
+    const metadata = JSON.parse(row.metadata) as AdapterPayload;
+    // FAPI 2.0 clients get PAR and DPoP-bound tokens whatever flags they registered with (the hub
+    // offers no mTLS, so DPoP is the only sender constraint).
+    return metadata['govbridge_security_profile'] === 'oidc'
+      ? metadata
+      : { ...metadata, require_pushed_authorization_requests: true, dpop_bound_access_tokens: true };
   }
 
   async destroyFromProvider(id: string): Promise<void> {
@@ -168,7 +174,11 @@ export class ClientRegistry implements ClientAdapterSource {
   }
 
   async list(): Promise<ClientInfo[]> {
-    const ids = await this.#o.storage.db.selectFrom('clients').select('client_id').orderBy('client_id').execute();
+    const ids = await this.#o.storage.db
+      .selectFrom('clients')
+      .select('client_id')
+      .orderBy('client_id')
+      .execute();
     const out: ClientInfo[] = [];
     for (const { client_id } of ids) {
       const c = await this.get(client_id);

@@ -16,7 +16,12 @@ export class GrantClaimsStore {
     this.#clock = clock;
   }
 
-  async put(grantId: string, accountId: string, claims: Record<string, unknown>, ttlSeconds: number): Promise<void> {
+  async put(
+    grantId: string,
+    accountId: string,
+    claims: Record<string, unknown>,
+    ttlSeconds: number,
+  ): Promise<void> {
     const now = this.#clock.now().getTime();
     const sealed = seal(this.#kek, JSON.stringify(claims), `grant:${grantId}`);
     await this.#storage.db
@@ -28,7 +33,9 @@ export class GrantClaimsStore {
         created_at: now,
         expires_at: now + ttlSeconds * 1000,
       })
-      .onConflict((oc) => oc.column('grant_id').doUpdateSet({ claims_sealed: sealed, expires_at: now + ttlSeconds * 1000 }))
+      .onConflict((oc) =>
+        oc.column('grant_id').doUpdateSet({ claims_sealed: sealed, expires_at: now + ttlSeconds * 1000 }),
+      )
       .execute();
   }
 

@@ -30,7 +30,10 @@ test(`keystore (${testDialect()}): generates each purpose once, seals private ke
     assert.equal(again.active('hub-sig').kid, hub.kid);
     assert.equal((await s.db.selectFrom('keys').selectAll().execute()).length, 4);
     // The wrong key-encryption key cannot open them.
-    await assert.rejects(new KeyStore({ storage: s, kek: new Uint8Array(32), allowGenerate: true }).load(), /failed authentication/);
+    await assert.rejects(
+      new KeyStore({ storage: s, kek: new Uint8Array(32), allowGenerate: true }).load(),
+      /failed authentication/,
+    );
   } finally {
     await s.close();
   }
@@ -39,7 +42,10 @@ test(`keystore (${testDialect()}): generates each purpose once, seals private ke
 test(`keystore (${testDialect()}): production never generates`, async () => {
   const s = await openTestStorage();
   try {
-    await assert.rejects(new KeyStore({ storage: s, kek, allowGenerate: false }).load(), /generated keys are refused/);
+    await assert.rejects(
+      new KeyStore({ storage: s, kek, allowGenerate: false }).load(),
+      /generated keys are refused/,
+    );
   } finally {
     await s.close();
   }
@@ -76,14 +82,20 @@ test('keystore: key files are validated against the pinned algorithm', async () 
   try {
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     const good = join(dir, 'hub.json');
-    writeFileSync(good, JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] }));
+    writeFileSync(
+      good,
+      JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] }),
+    );
     const ks = new KeyStore({ storage: s, kek, allowGenerate: true, files: { 'hub-sig': good } });
     await ks.load();
     assert.equal(ks.active('hub-sig').kid, 'k1');
     await assert.rejects(ks.rotate('hub-sig', 1), /come from a file/);
 
     const wrongAlg = join(dir, 'rs.json');
-    writeFileSync(wrongAlg, JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: 'k2', alg: 'RS256', use: 'sig' }] }));
+    writeFileSync(
+      wrongAlg,
+      JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), kid: 'k2', alg: 'RS256', use: 'sig' }] }),
+    );
     await assert.rejects(
       new KeyStore({ storage: s, kek, allowGenerate: true, files: { 'hub-sig': wrongAlg } }).load(),
       /must have alg ES256/,

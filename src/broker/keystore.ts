@@ -115,7 +115,10 @@ export class KeyStore {
    */
   async rotate(purpose: KeyPurpose, graceSeconds: number): Promise<{ kid: string; retired: string[] }> {
     if (this.#o.files?.[purpose]) {
-      throw new GovbridgeError('key_error', `${purpose} keys come from a file: rotate them by replacing the file`);
+      throw new GovbridgeError(
+        'key_error',
+        `${purpose} keys come from a file: rotate them by replacing the file`,
+      );
     }
     const now = this.#clock.now().getTime();
     const retired = await this.#o.storage.transaction(async (tx) => {
@@ -172,7 +175,11 @@ export class KeyStore {
   }
 
   async #rows(purpose: KeyPurpose): Promise<LoadedKey[]> {
-    const rows = await this.#o.storage.db.selectFrom('keys').selectAll().where('purpose', '=', purpose).execute();
+    const rows = await this.#o.storage.db
+      .selectFrom('keys')
+      .selectAll()
+      .where('purpose', '=', purpose)
+      .execute();
     return rows.map((r) => ({
       kid: r.kid,
       purpose,
@@ -200,14 +207,20 @@ export function loadKeyFile(path: string, purpose: KeyPurpose): LoadedKey[] {
   }
   const keys = (parsed as { keys?: unknown }).keys;
   if (!Array.isArray(keys) || keys.length === 0) {
-    throw new GovbridgeError('key_error', `Key file for ${purpose} (${path}) must be a JWKS with a "keys" array`);
+    throw new GovbridgeError(
+      'key_error',
+      `Key file for ${purpose} (${path}) must be a JWKS with a "keys" array`,
+    );
   }
-  const matching = (keys as JWK[]).filter((k) => k.use === spec.use || (k.use === undefined && k.alg === spec.alg));
+  const matching = (keys as JWK[]).filter(
+    (k) => k.use === spec.use || (k.use === undefined && k.alg === spec.alg),
+  );
   if (matching.length === 0) {
     throw new GovbridgeError('key_error', `Key file for ${purpose} (${path}) has no "${spec.use}" key`);
   }
   return matching.map((k, i) => {
-    if (typeof k.kid !== 'string' || !k.kid) throw new GovbridgeError('key_error', `${path}: key ${i} has no kid`);
+    if (typeof k.kid !== 'string' || !k.kid)
+      throw new GovbridgeError('key_error', `${path}: key ${i} has no kid`);
     if (k.alg !== spec.alg) {
       throw new GovbridgeError('key_error', `${path}: key ${k.kid} must have alg ${spec.alg} for ${purpose}`);
     }

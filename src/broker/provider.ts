@@ -192,7 +192,9 @@ export function createProvider(o: ProviderOptions): Provider {
       ctx.type = 'html';
       ctx.body = o.renderErrorPage(
         status,
-        status >= 500 ? 'Sorry, there is a problem with the service' : 'There is a problem with this sign-in request',
+        status >= 500
+          ? 'Sorry, there is a problem with the service'
+          : 'There is a problem with this sign-in request',
         status >= 500
           ? 'Try again later.'
           : `The service that sent you here made a request we cannot accept (${out.error}: ${out.error_description ?? ''}). Go back to the service and try again.`,
@@ -218,7 +220,9 @@ function filterVerifiedClaims(released: Record<string, unknown>, scope: string):
   for (const [k, v] of Object.entries(released)) {
     if (allowed.has(k)) out[k] = v;
   }
-  const vc = released['verified_claims'] as { verification?: unknown; claims?: Record<string, unknown> } | undefined;
+  const vc = released['verified_claims'] as
+    | { verification?: unknown; claims?: Record<string, unknown> }
+    | undefined;
   if (vc?.claims) {
     const claims = Object.fromEntries(Object.entries(vc.claims).filter(([k]) => allowed.has(k)));
     if (Object.keys(claims).length > 0) out['verified_claims'] = { verification: vc.verification, claims };

@@ -39,7 +39,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function run(ctx: AppContext, command: string, sub: string | undefined, rest: string[]): Promise<number> {
+async function run(
+  ctx: AppContext,
+  command: string,
+  sub: string | undefined,
+  rest: string[],
+): Promise<number> {
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -68,7 +73,8 @@ async function run(ctx: AppContext, command: string, sub: string | undefined, re
       throw usage(`--purpose must be one of ${ctx.keyPurposes.join(', ')}`);
     }
     const grace = Number(values['grace-seconds'] ?? 86400);
-    if (!Number.isInteger(grace) || grace < 0) throw usage('--grace-seconds must be a whole number of seconds');
+    if (!Number.isInteger(grace) || grace < 0)
+      throw usage('--grace-seconds must be a whole number of seconds');
     const r = await ctx.keys.rotate(purpose as Parameters<typeof ctx.keys.rotate>[0], grace);
     process.stdout.write(
       `New active ${purpose} key ${r.kid}; retired ${r.retired.join(', ') || 'none'} (published for ${grace} s). Restart hub processes to sign with it.\n`,
@@ -92,7 +98,9 @@ async function run(ctx: AppContext, command: string, sub: string | undefined, re
   }
   if (command === 'clients' && sub === 'list') {
     for (const c of await ctx.clients.list()) {
-      process.stdout.write(`${c.clientId}\t${c.country}\t${c.agency}\t${c.minAcr}\t${c.attributes.join(',')}\n`);
+      process.stdout.write(
+        `${c.clientId}\t${c.country}\t${c.agency}\t${c.minAcr}\t${c.attributes.join(',')}\n`,
+      );
     }
     return 0;
   }

@@ -7,7 +7,13 @@ async function withAccount() {
   const s = await openTestStorage();
   await s.db
     .insertInto('accounts')
-    .values({ account_id: 'acc-1', scheme: 'singpass', upstream_subject: 'u-1', created_at: 1, last_login_at: 1 })
+    .values({
+      account_id: 'acc-1',
+      scheme: 'singpass',
+      upstream_subject: 'u-1',
+      created_at: 1,
+      last_login_at: 1,
+    })
     .execute();
   return s;
 }

@@ -2,7 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { SchemeConnector } from '../../connectors/index.ts';
 import type { ConsentService } from '../../consent/index.ts';
-import { type Clock, GovbridgeError, isGovbridgeError, seal, sha256b64u, systemClock, unseal } from '../../kernel/index.ts';
+import {
+  type Clock,
+  GovbridgeError,
+  isGovbridgeError,
+  seal,
+  sha256b64u,
+  systemClock,
+  unseal,
+} from '../../kernel/index.ts';
 import type { Storage } from '../../storage/index.ts';
 import {
   evaluateAssertion,
@@ -74,10 +82,11 @@ export interface UpstreamResult {
 
 export type CallbackOutcome =
   | { kind: 'consent'; uid: string; client: ClientInfo; result: UpstreamResult }
-  | { kind: 'redirect'; url: string }
+  | { kind: 'redirect'; url: string; accountId?: string }
   | { kind: 'account'; accountId: string; scheme: SchemeId };
 
 const UPSTREAM_TTL_MS = 10 * 60 * 1000;
+const MAX_LOGIN_HINT_LENGTH = 256;
 type Req = IncomingMessage;
 type Res = ServerResponse;
 
@@ -101,7 +110,8 @@ export class LoginService {
     const details = await this.#details(req, res);
     const clientId = String(details.params['client_id']);
     const client = await this.#o.clients.get(clientId);
-    if (!client) throw new GovbridgeError('invalid_client', 'The service that sent you here is not registered');
+    if (!client)
+      throw new GovbridgeError('invalid_client', 'The service that sent you here is not registered');
     const { required } = requestedLevel(this.#levels, details.params, client.minAcr);
     const attributes = this.#requestedAttributes(details.params, client);
     const schemes = [...this.#o.connectors.keys()].filter((s) => this.#reachable(s, required, attributes));
@@ -112,7 +122,10 @@ export class LoginService {
         throw new GovbridgeError('invalid_request', `idp_hint must be "singpass" or "onelogin"`);
       }
       if (!this.#o.connectors.has(hint)) {
-        throw new GovbridgeError('invalid_request', `idp_hint "${hint}" names a scheme this hub does not offer`);
+        throw new GovbridgeError(
+          'invalid_request',
+          `idp_hint "${hint}" names a scheme this hub does not offer`,
+        );
       }
       idpHint = hint;
     }
@@ -126,8 +139,14 @@ export class LoginService {
     const connector = this.#connector(scheme);
     // Throws unmet_authentication_requirements when the scheme cannot reach the level at all.
     const request = translateRequest(this.#o.trust, scheme, view.requiredAcr, view.attributes);
-    const loginHint = typeof details.params['login_hint'] === 'string' ? details.params['login_hint'] : undefined;
-    const uiLocales = typeof details.params['ui_locales'] === 'string' ? details.params['ui_locales'] : undefined;
+    const loginHint =
+      typeof details.params['login_hint'] === 'string' ? details.params['login_hint'] : undefined;
+    // Forwarded upstream as is: an absurd value is the relying party's mistake, not an upstream refusal.
+    if (loginHint !== undefined && loginHint.length > MAX_LOGIN_HINT_LENGTH) {
+      throw new GovbridgeError('invalid_request', `login_hint must be at most ${MAX_LOGIN_HINT_LENGTH} characters`);
+    }
+    const uiLocales =
+      typeof details.params['ui_locales'] === 'string' ? details.params['ui_locales'] : undefined;
     const begun = await connector.begin({
       request,
       redirectUri: this.callbackUrl(scheme),
@@ -139,12 +158,19 @@ export class LoginService {
   }
 
   /** Start a sign-in to the hub itself (the citizen's own pages), not for a relying party. */
-  async startAccountSignIn(scheme: SchemeId): Promise<string> {
+  async startAccountSignIn(scheme: SchemeId, browserBinding: string): Promise<string> {
     const connector = this.#connector(scheme);
     const lowest = this.#levels.find((l) => this.#reachable(scheme, l, [])) ?? this.#levels[0]!;
     const request = translateRequest(this.#o.trust, scheme, lowest, []);
     const begun = await connector.begin({ request, redirectUri: this.callbackUrl(scheme) });
-    await this.#saveUpstream(begun.transaction.state, scheme, 'account', null, begun.transaction);
+    // Bound to a random value in a cookie of the browser that started it (login CSRF).
+    await this.#saveUpstream(
+      begun.transaction.state,
+      scheme,
+      'account',
+      `account:${sha256b64u(browserBinding)}`,
+      begun.transaction,
+    );
     return begun.authorizationUrl;
   }
 
@@ -153,20 +179,69 @@ export class LoginService {
   }
 
   /**
+   * Which flow a callback belongs to, by its state, without using it up: a relying party's login
+   * (continue on the interaction's own path, where its cookie is sent) or a hub account sign-in.
+   */
+  async routeCallback(
+    scheme: SchemeId,
+    params: URLSearchParams,
+  ): Promise<{ kind: 'interaction'; uid: string } | { kind: 'account' }> {
+    const state = params.get('state');
+    if (!state) {
+      throw new GovbridgeError(
+        'bad_request',
+        'The sign-in response has no state: start again from the service',
+      );
+    }
+    const row = await this.#o.storage.db
+      .selectFrom('upstream_logins')
+      .select(['purpose', 'interaction_uid'])
+      .where('state_hash', '=', sha256b64u(state))
+      .where('scheme', '=', scheme)
+      .executeTakeFirst();
+    if (!row) {
+      throw new GovbridgeError(
+        'bad_request',
+        'This sign-in response is not valid: it has expired, was already used, or was not started here. Start again from the service.',
+        { detail: { check: 'state' } },
+      );
+    }
+    return row.purpose === 'interaction' && row.interaction_uid && !row.interaction_uid.startsWith('account:')
+      ? { kind: 'interaction', uid: row.interaction_uid }
+      : { kind: 'account' };
+  }
+
+  /**
    * The national scheme sent the browser back. `interactionUid` is the interaction the browser's
    * cookie names (undefined when it has none): the stored state must belong to it, so a callback
    * cannot be replayed into another person's login (login CSRF).
    */
-  async callback(req: Req, res: Res, scheme: SchemeId, params: URLSearchParams): Promise<CallbackOutcome> {
+  async callback(
+    req: Req,
+    res: Res,
+    scheme: SchemeId,
+    params: URLSearchParams,
+    browserBinding?: string,
+  ): Promise<CallbackOutcome> {
     const state = params.get('state');
     if (!state) {
-      throw new GovbridgeError('bad_request', 'The sign-in response has no state: start again from the service');
+      throw new GovbridgeError(
+        'bad_request',
+        'The sign-in response has no state: start again from the service',
+      );
     }
     const row = await this.#claimUpstream(state, scheme);
     const tx = JSON.parse(unseal(this.#o.kek, row.transaction_sealed, `upstream:${row.state_hash}`));
     const connector = this.#connector(scheme);
 
     if (row.purpose === 'account') {
+      if (!browserBinding || row.interaction_uid !== `account:${sha256b64u(browserBinding)}`) {
+        throw new GovbridgeError(
+          'bad_request',
+          'This sign-in response belongs to a different browser. Sign in again from your consents page.',
+          { detail: { check: 'binding' } },
+        );
+      }
       const assertion = await connector.complete(params, tx);
       const accountId = await findOrCreateAccount(this.#o.storage, scheme, assertion.subject, this.#clock);
       return { kind: 'account', accountId, scheme };
@@ -180,7 +255,8 @@ export class LoginService {
       );
     }
     const client = await this.#o.clients.get(String(details.params['client_id']));
-    if (!client) throw new GovbridgeError('invalid_client', 'The service that sent you here is not registered');
+    if (!client)
+      throw new GovbridgeError('invalid_client', 'The service that sent you here is not registered');
 
     try {
       const assertion = await connector.complete(params, tx);
@@ -193,8 +269,11 @@ export class LoginService {
         );
       }
       const acr =
-        resultingAcr(this.#levels, candidates, (l) => evaluateAssertion(this.#o.trust, assertion, l).satisfied) ??
-        evaluation.acr;
+        resultingAcr(
+          this.#levels,
+          candidates,
+          (l) => evaluateAssertion(this.#o.trust, assertion, l).satisfied,
+        ) ?? evaluation.acr;
       const attributes = this.#requestedAttributes(details.params, client);
       const mapped = mapClaims(this.#o.trust, assertion, attributes);
       const accountId = await findOrCreateAccount(this.#o.storage, scheme, assertion.subject, this.#clock);
@@ -217,21 +296,34 @@ export class LoginService {
         .where('state_hash', '=', row.state_hash)
         .execute();
 
-      const covering = await this.#o.consents.findCovering(accountId, client.clientId, result.attributes, client.purpose);
+      const covering = await this.#o.consents.findCovering(
+        accountId,
+        client.clientId,
+        result.attributes,
+        client.purpose,
+      );
       if (covering || result.attributes.length === 0) {
-        return { kind: 'redirect', url: await this.#release(req, res, result, client, covering?.consentId ?? null) };
+        return {
+          kind: 'redirect',
+          url: await this.#release(req, res, result, client, covering?.consentId ?? null),
+          accountId,
+        };
       }
       return { kind: 'consent', uid: details.uid, client, result };
     } catch (err) {
       // Upstream outages stay on the hub (the person can retry); everything else ends the request
       // with the OIDC error the relying party can act on.
-      if (isGovbridgeError(err) && (err.code === 'upstream_timeout' || err.code === 'upstream_unavailable')) throw err;
+      if (isGovbridgeError(err) && (err.code === 'upstream_timeout' || err.code === 'upstream_unavailable'))
+        throw err;
       return { kind: 'redirect', url: await this.abort(req, res, err) };
     }
   }
 
   /** The result waiting for a consent decision in this interaction. */
-  async pendingResult(req: Req, res: Res): Promise<{ uid: string; client: ClientInfo; result: UpstreamResult }> {
+  async pendingResult(
+    req: Req,
+    res: Res,
+  ): Promise<{ uid: string; client: ClientInfo; result: UpstreamResult }> {
     const details = await this.#details(req, res);
     const row = await this.#o.storage.db
       .selectFrom('upstream_logins')
@@ -241,11 +333,17 @@ export class LoginService {
       .orderBy('created_at', 'desc')
       .executeTakeFirst();
     if (!row?.result_sealed) {
-      throw new GovbridgeError('bad_request', 'There is no sign-in waiting for your decision. Start again from the service.');
+      throw new GovbridgeError(
+        'bad_request',
+        'There is no sign-in waiting for your decision. Start again from the service.',
+      );
     }
     const client = await this.#o.clients.get(String(details.params['client_id']));
-    if (!client) throw new GovbridgeError('invalid_client', 'The service that sent you here is not registered');
-    const result = JSON.parse(unseal(this.#o.kek, row.result_sealed, `result:${row.state_hash}`)) as UpstreamResult;
+    if (!client)
+      throw new GovbridgeError('invalid_client', 'The service that sent you here is not registered');
+    const result = JSON.parse(
+      unseal(this.#o.kek, row.result_sealed, `result:${row.state_hash}`),
+    ) as UpstreamResult;
     return { uid: details.uid, client, result };
   }
 
@@ -428,7 +526,8 @@ export function toOidcError(err: unknown): { error: string; description: string 
   if (isGovbridgeError(err) && err.code === 'upstream_invalid_response') {
     return {
       error: 'access_denied',
-      description: 'The national identity provider’s response failed verification, so no identity was released',
+      description:
+        'The national identity provider’s response failed verification, so no identity was released',
     };
   }
   if (isGovbridgeError(err) && err.code === 'temporarily_unavailable') {

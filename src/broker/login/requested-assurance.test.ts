@@ -18,10 +18,10 @@ test('requested level: acr in the claims parameter (object or JSON string)', () 
   assert.equal(requestedLevel(L, { claims }, low).required, high);
   assert.equal(requestedLevel(L, { claims: JSON.stringify(claims) }, low).required, high);
   assert.equal(requestedLevel(L, { claims: '{not json' }, low).required, low);
-  assert.deepEqual(claimsParameterNames(JSON.stringify({ userinfo: { address: null }, id_token: { acr: null } })), [
-    'acr',
-    'address',
-  ]);
+  assert.deepEqual(
+    claimsParameterNames(JSON.stringify({ userinfo: { address: null }, id_token: { acr: null } })),
+    ['acr', 'address'],
+  );
 });
 
 test('resulting acr: highest achieved among those asked, else highest achieved', () => {
