@@ -1,0 +1,51 @@
+import type { DemoDefinition } from './types.ts';
+
+/**
+ * The two demo services. Everything that differs between them is here, as data; the code that runs
+ * them (`relying-party.ts`) is one factory. Both are fictional: the agency names carry "(demo)" and
+ * every page says the service is not real.
+ */
+
+/** A UK service that accepts someone arriving from Singapore, signing in with Singpass through the hub. */
+export const ukDemo: DemoDefinition = {
+  slug: 'uk',
+  country: 'GB',
+  clientId: 'demo-uk-service',
+  serviceName: 'Apply for a National Insurance number — demo',
+  agency: 'Department for Work and Pensions (demo)',
+  idpHint: 'singpass',
+  schemeName: 'Singpass',
+  purpose:
+    'To confirm who you are before you apply for a National Insurance number. This is a demonstration: nothing is kept or sent anywhere.',
+  scopes: ['openid', 'profile', 'nationality', 'address', 'email'],
+  attributes: ['name', 'given_name', 'family_name', 'birthdate', 'nationalities', 'address', 'email'],
+  acr: 'urn:govbridge:loa:substantial',
+  introduction: [
+    'Use this service to apply for a National Insurance number if you have moved to the UK from Singapore and have the right to work here.',
+    'You can prove who you are with your Singpass account. The govbridge hub checks your Singpass sign-in and shares only the details this service needs, after you agree.',
+  ],
+  youWillNeed: ['your Singpass account', 'the Singpass app or your Singpass password and a second factor'],
+};
+
+/** A Singapore service that accepts someone arriving from the UK, signing in with GOV.UK One Login through the hub. */
+export const sgDemo: DemoDefinition = {
+  slug: 'sg',
+  country: 'SG',
+  clientId: 'demo-sg-service',
+  serviceName: 'Apply for an Employment Pass — demo',
+  agency: 'Ministry of Manpower (demo)',
+  idpHint: 'onelogin',
+  schemeName: 'GOV.UK One Login',
+  purpose:
+    'To confirm who you are before you apply for an Employment Pass. This is a demonstration: nothing is kept or sent anywhere.',
+  scopes: ['openid', 'profile', 'nationality', 'email', 'phone'],
+  attributes: ['name', 'given_name', 'family_name', 'birthdate', 'nationalities', 'email', 'phone_number'],
+  acr: 'urn:govbridge:loa:substantial',
+  introduction: [
+    'Use this service to apply for an Employment Pass if you are moving from the UK to work in Singapore.',
+    'You can prove who you are with your GOV.UK One Login. The govbridge hub checks your GOV.UK One Login sign-in and shares only the details this service needs, after you agree.',
+  ],
+  youWillNeed: ['your GOV.UK One Login email address and password', 'your phone or authenticator app'],
+};
+
+export const demoDefinitions: readonly DemoDefinition[] = [ukDemo, sgDemo];
