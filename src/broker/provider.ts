@@ -108,6 +108,9 @@ export function createProvider(o: ProviderOptions): Provider {
     pkce: { required: () => true },
     scopes: Object.keys(SCOPE_CLAIMS),
     claims: {
+      // acr, amr and auth_time belong to every ID token (conformIdTokenClaims masks the ID token to
+      // the openid scope), not only when the client names them in the claims parameter.
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
       acr: null,
       amr: null,
       auth_time: null,

@@ -94,6 +94,7 @@ export class LoginService {
   readonly #o: LoginServiceOptions;
   readonly #clock: Clock;
   readonly #levels: string[];
+  readonly #detailsOf = new WeakMap<Req, ReturnType<Provider['interactionDetails']>>();
 
   constructor(options: LoginServiceOptions) {
     this.#o = options;
@@ -143,7 +144,10 @@ export class LoginService {
       typeof details.params['login_hint'] === 'string' ? details.params['login_hint'] : undefined;
     // Forwarded upstream as is: an absurd value is the relying party's mistake, not an upstream refusal.
     if (loginHint !== undefined && loginHint.length > MAX_LOGIN_HINT_LENGTH) {
-      throw new GovbridgeError('invalid_request', `login_hint must be at most ${MAX_LOGIN_HINT_LENGTH} characters`);
+      throw new GovbridgeError(
+        'invalid_request',
+        `login_hint must be at most ${MAX_LOGIN_HINT_LENGTH} characters`,
+      );
     }
     const uiLocales =
       typeof details.params['ui_locales'] === 'string' ? details.params['ui_locales'] : undefined;
@@ -258,9 +262,9 @@ export class LoginService {
     if (!client)
       throw new GovbridgeError('invalid_client', 'The service that sent you here is not registered');
 
+    const { required, candidates } = requestedLevel(this.#levels, details.params, client.minAcr);
     try {
       const assertion = await connector.complete(params, tx);
-      const { required, candidates } = requestedLevel(this.#levels, details.params, client.minAcr);
       const evaluation = evaluateAssertion(this.#o.trust, assertion, required);
       if (!evaluation.satisfied) {
         throw new GovbridgeError(
@@ -315,6 +319,20 @@ export class LoginService {
       // with the OIDC error the relying party can act on.
       if (isGovbridgeError(err) && (err.code === 'upstream_timeout' || err.code === 'upstream_unavailable'))
         throw err;
+      // A connector's own "lower level than requested" speaks the scheme's vocabulary: name the
+      // hub level the relying party asked for, so its developer can act on it.
+      if (
+        isGovbridgeError(err) &&
+        err.code === 'unmet_authentication_requirements' &&
+        !err.message.includes(required)
+      ) {
+        const described = new GovbridgeError(
+          'unmet_authentication_requirements',
+          `${err.message} The service required ${required}.`,
+          { cause: err },
+        );
+        return { kind: 'redirect', url: await this.abort(req, res, described) };
+      }
       return { kind: 'redirect', url: await this.abort(req, res, err) };
     }
   }
@@ -444,16 +462,23 @@ export class LoginService {
     return c;
   }
 
-  async #details(req: Req, res: Res) {
-    try {
-      return await this.#o.provider.interactionDetails(req, res);
-    } catch (cause) {
-      throw new GovbridgeError(
-        'bad_request',
-        'Your sign-in has expired or was already finished. Go back to the service and start again.',
-        { cause, detail: { check: 'interaction' } },
-      );
+  /**
+   * The interaction of this request, read once per request: each read checks the signed cookie and
+   * loads the interaction from the database, and a login step asks for it two or three times.
+   */
+  #details(req: Req, res: Res): ReturnType<Provider['interactionDetails']> {
+    let details = this.#detailsOf.get(req);
+    if (details === undefined) {
+      details = this.#o.provider.interactionDetails(req, res).catch((cause: unknown) => {
+        throw new GovbridgeError(
+          'bad_request',
+          'Your sign-in has expired or was already finished. Go back to the service and start again.',
+          { cause, detail: { check: 'interaction' } },
+        );
+      });
+      this.#detailsOf.set(req, details);
     }
+    return details;
   }
 
   async #saveUpstream(

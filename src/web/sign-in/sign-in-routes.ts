@@ -49,7 +49,16 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
     '/interaction/:uid',
     { schema: { params: uidParam } },
     async (req, reply) => {
-      const view = await login.describe(...raw(req, reply));
+      let view: Awaited<ReturnType<LoginService['describe']>>;
+      try {
+        view = await login.describe(...raw(req, reply));
+      } catch (err) {
+        // A bad idp_hint is the relying party's mistake: end its request with the OIDC error.
+        if (isGovbridgeError(err) && err.code === 'invalid_request') {
+          return redirect(reply, await login.abort(req.raw, reply.raw, err));
+        }
+        throw err;
+      }
       if (view.idpHint) {
         return redirect(reply, await startOrExplain(login, req, reply, view.idpHint, view.uid));
       }
