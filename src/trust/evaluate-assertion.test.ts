@@ -41,7 +41,11 @@ describe('evaluateAssertion: Singpass', () => {
   });
 
   it('no acr in the ID token (MockPass, some Singpass versions) is read as the lowest level, loa:1', () => {
-    const e = evaluateAssertion(tf, singpassAssertion({ acr: undefined, amr: ['pwd', 'sms'] }), L('substantial'));
+    const e = evaluateAssertion(
+      tf,
+      singpassAssertion({ acr: undefined, amr: ['pwd', 'sms'] }),
+      L('substantial'),
+    );
     assert.deepEqual(e.achieved, { identity: 'substantial', authentication: 'low' });
     assert.equal(e.satisfied, false);
     assert.equal(e.schemeValue, SP(1));

@@ -112,7 +112,14 @@ const onelogin = z.strictObject({
     judgement: judgement.optional(),
     vtr: z.record(z.string(), vocabularyEntry),
   }),
-  userinfoClaims: z.record(z.string(), z.strictObject({ identityOnly: z.boolean() })),
+  userinfoClaims: z.record(
+    z.string(),
+    z.strictObject({
+      identityOnly: z.boolean(),
+      /** Asked for with every identity vector, whatever attributes were requested. */
+      alwaysWithIdentity: z.boolean().optional(),
+    }),
+  ),
 });
 
 export const trustFrameworkSchema = z.strictObject({

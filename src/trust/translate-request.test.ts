@@ -8,6 +8,7 @@ const L = (name: string) => `urn:govbridge:loa:${name}`;
 const SP = (n: number) => `urn:singpass:authentication:loa:${n}`;
 const CORE = 'https://vocab.account.gov.uk/v1/coreIdentityJWT';
 const ADDRESS = 'https://vocab.account.gov.uk/v1/address';
+const RETURN_CODE = 'https://vocab.account.gov.uk/v1/returnCode';
 const PASSPORT = 'https://vocab.account.gov.uk/v1/passport';
 
 describe('translateRequest: every hub level × scheme', () => {
@@ -102,7 +103,14 @@ describe('translateRequest: attributes become scopes and userinfo claims', () =>
     if (r.scheme !== 'onelogin') return;
     assert.deepEqual(r.vtr, ['Cl.Cm.P2']);
     assert.deepEqual(r.scopes, ['openid', 'email', 'phone']);
-    assert.deepEqual(r.userinfoClaims, [CORE, ADDRESS, PASSPORT]);
+    assert.deepEqual(r.userinfoClaims, [CORE, RETURN_CODE, ADDRESS, PASSPORT]);
+  });
+
+  it('One Login with an identity vector and no attributes still asks for the identity result', () => {
+    const r = translateRequest(tf, 'onelogin', L('substantial'), []);
+    if (r.scheme !== 'onelogin') return assert.fail('expected onelogin');
+    assert.deepEqual(r.vtr, ['Cl.Cm.P2']);
+    assert.deepEqual(r.userinfoClaims, [CORE, RETURN_CODE]);
   });
 
   it('One Login without an identity vector: identity claims are not asked for (One Login sends them only with P1/P2)', () => {
@@ -117,7 +125,7 @@ describe('translateRequest: attributes become scopes and userinfo claims', () =>
     const r = translateRequest(tf, 'onelogin', L('low'), ['urn:govbridge:claims:sg_residential_status']);
     if (r.scheme !== 'onelogin') return assert.fail('expected onelogin');
     assert.deepEqual(r.vtr, ['Cl.Cm.P1']);
-    assert.deepEqual(r.userinfoClaims, []);
+    assert.deepEqual(r.userinfoClaims, [CORE, RETURN_CODE]);
   });
 
   it('requests are frozen', () => {

@@ -48,7 +48,15 @@ export function translateRequest(
   }
   const identityVector = compareTier(value.entry.identity, 'none') > 0;
   const declared = tf.schemes.onelogin.userinfoClaims;
-  const userinfoClaims = unique(mappings.flatMap((m) => m.userinfoClaims ?? [])).filter(
+  // With an identity vector, the claims that carry the identity result itself (coreIdentityJWT, and
+  // returnCode so that a failed identity check comes back as codes rather than as access_denied)
+  // are asked for whatever attributes were requested: the level cannot be judged without them.
+  const always = identityVector
+    ? Object.entries(declared)
+        .filter(([, d]) => d.alwaysWithIdentity)
+        .map(([c]) => c)
+    : [];
+  const userinfoClaims = unique([...always, ...mappings.flatMap((m) => m.userinfoClaims ?? [])]).filter(
     (c) => identityVector || !declared[c]?.identityOnly,
   );
   const request: OneLoginAuthRequest = { scheme, vtr: [value.key], scopes, userinfoClaims };

@@ -38,12 +38,9 @@ describe(`assurance and scheme choice (${testDialect()})`, () => {
     await expectUnmet(rp, { idp_hint: 'onelogin', login_hint: 'eleanor-whitfield', acr_values: HIGH }, HIGH);
   });
 
-  // KNOWN BUG (connectors/onelogin, reported): for a P2 request the simulator — like One Login
-  // without the returnCode claim — answers access_denied when identity is not proven, and the hub
-  // passes access_denied on; the relying party should get unmet_authentication_requirements.
-  test('One Login P1-only and failed-identity personas asked for substantial → unmet', {
-    todo: 'connector maps One Login "identity not proven" to access_denied',
-  }, async () => {
+  // The hub asks for returnCode with every identity vector, so a failed identity check comes back
+  // as return codes (no coreIdentity) and is judged by the trust framework, not as access_denied.
+  test('One Login P1-only and failed-identity personas asked for substantial → unmet', async () => {
     await expectUnmet(
       rp,
       { idp_hint: 'onelogin', login_hint: 'joseph-lowe', acr_values: SUBSTANTIAL },
@@ -101,11 +98,8 @@ describe(`assurance and scheme choice (${testDialect()})`, () => {
     assert.ok(Array.isArray(r.claims['amr']) && r.claims['amr'].length > 0, JSON.stringify(r.claims));
   });
 
-  // KNOWN BUG (trust/translate-request.ts, reported): with no attribute asked, the One Login request
-  // for P2 does not ask for the coreIdentityJWT claim, so a P2 persona is read as identity none.
-  test('One Login P2 persona at substantial with scope openid only', {
-    todo: 'translateRequest asks for no coreIdentityJWT when no attribute is requested',
-  }, async () => {
+  // The identity result (coreIdentityJWT) is asked for with every identity vector, attributes or not.
+  test('One Login P2 persona at substantial with scope openid only', async () => {
     const r = await rp.login({
       params: {
         scope: 'openid',

@@ -150,10 +150,13 @@ describe(`upstream failures and hostile callbacks (${testDialect()})`, () => {
     assertPage(replay.res.status, await replay.res.text(), 400);
   });
 
-  test('callback from a different browser → 400 page', async () => {
-    const { url } = await callbackUrl();
+  test('callback from a different browser → 400 page, and the real browser can still finish', async () => {
+    const { b, url } = await callbackUrl();
     const other = new TestBrowser();
     const res = await other.follow(url);
     assertPage(res.res.status, await res.res.text(), 400);
+    // The stolen callback did not use the state up.
+    const r = await rp.browserLogin(b, url);
+    assert.ok(r.code, r.url);
   });
 });

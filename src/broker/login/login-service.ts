@@ -234,30 +234,36 @@ export class LoginService {
         'The sign-in response has no state: start again from the service',
       );
     }
-    const row = await this.#claimUpstream(state, scheme);
-    const tx = JSON.parse(unseal(this.#o.kek, row.transaction_sealed, `upstream:${row.state_hash}`));
+    // Check the browser binding BEFORE using the state up: a callback replayed from another browser
+    // must not burn the real person's login.
+    const pending = await this.#findUpstream(state, scheme);
     const connector = this.#connector(scheme);
 
-    if (row.purpose === 'account') {
-      if (!browserBinding || row.interaction_uid !== `account:${sha256b64u(browserBinding)}`) {
+    if (pending.purpose === 'account') {
+      if (!browserBinding || pending.interaction_uid !== `account:${sha256b64u(browserBinding)}`) {
         throw new GovbridgeError(
           'bad_request',
           'This sign-in response belongs to a different browser. Sign in again from your consents page.',
           { detail: { check: 'binding' } },
         );
       }
+      const row = await this.#claimUpstream(state, scheme);
+      const tx = JSON.parse(unseal(this.#o.kek, row.transaction_sealed, `upstream:${row.state_hash}`));
       const assertion = await connector.complete(params, tx);
       const accountId = await findOrCreateAccount(this.#o.storage, scheme, assertion.subject, this.#clock);
       return { kind: 'account', accountId, scheme };
     }
 
     const details = await this.#details(req, res);
-    if (details.uid !== row.interaction_uid) {
+    if (details.uid !== pending.interaction_uid) {
       throw new GovbridgeError(
         'bad_request',
         'This sign-in response belongs to a different sign-in. Start again from the service.',
+        { detail: { check: 'binding' } },
       );
     }
+    const row = await this.#claimUpstream(state, scheme);
+    const tx = JSON.parse(unseal(this.#o.kek, row.transaction_sealed, `upstream:${row.state_hash}`));
     const client = await this.#o.clients.get(String(details.params['client_id']));
     if (!client)
       throw new GovbridgeError('invalid_client', 'The service that sent you here is not registered');
@@ -506,6 +512,20 @@ export class LoginService {
       .execute();
   }
 
+  /** The upstream login a state names, still unused and unexpired (not used up by looking). */
+  async #findUpstream(state: string, scheme: SchemeId) {
+    const row = await this.#o.storage.db
+      .selectFrom('upstream_logins')
+      .select(['purpose', 'interaction_uid'])
+      .where('state_hash', '=', sha256b64u(state))
+      .where('scheme', '=', scheme)
+      .where('completed_at', 'is', null)
+      .where('expires_at', '>', this.#clock.now().getTime())
+      .executeTakeFirst();
+    if (!row) throw invalidState();
+    return row;
+  }
+
   /** Find the upstream login by state and mark it used, atomically: a state works once. */
   async #claimUpstream(state: string, scheme: SchemeId) {
     const stateHash = sha256b64u(state);
@@ -518,19 +538,21 @@ export class LoginService {
       .where('completed_at', 'is', null)
       .where('expires_at', '>', now)
       .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) {
-      throw new GovbridgeError(
-        'bad_request',
-        'This sign-in response is not valid: it has expired, was already used, or was not started here. Start again from the service.',
-        { detail: { check: 'state' } },
-      );
-    }
+    if (Number(claimed.numUpdatedRows) !== 1) throw invalidState();
     return this.#o.storage.db
       .selectFrom('upstream_logins')
       .selectAll()
       .where('state_hash', '=', stateHash)
       .executeTakeFirstOrThrow();
   }
+}
+
+function invalidState(): GovbridgeError {
+  return new GovbridgeError(
+    'bad_request',
+    'This sign-in response is not valid: it has expired, was already used, or was not started here. Start again from the service.',
+    { detail: { check: 'state' } },
+  );
 }
 
 /** Map a failure to the OIDC error the relying party receives (OIDC Core §3.1.2.6). */
