@@ -19,7 +19,9 @@ describe(`end-to-end logins (${testDialect()})`, () => {
   });
 
   async function signIn(b: TestBrowser, slug: 'uk' | 'sg', loginHint: string) {
-    const first = await b.follow(`${hub.url}/demo/${slug}/sign-in?login_hint=${encodeURIComponent(loginHint)}`);
+    const first = await b.follow(
+      `${hub.url}/demo/${slug}/sign-in?login_hint=${encodeURIComponent(loginHint)}`,
+    );
     return first;
   }
 

@@ -29,7 +29,7 @@ export interface TestHub extends BuiltApp {
  * loopback, on SQLite or — when DATABASE_URL is set — in a fresh PostgreSQL schema.
  */
 export async function startTestHub(extraEnv: Record<string, string> = {}): Promise<TestHub> {
-  const port = await freePort();
+  const port = extraEnv['PORT'] ? Number(extraEnv['PORT']) : await freePort();
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',

@@ -13,11 +13,9 @@ import { createSingpassConnector } from './index.ts';
  * SP_RP_JWKS_ENDPOINT (served here) to verify our client assertion and to pick the key it encrypts
  * the ID token to.
  *
- * MockPass 4.3.4 differs from Singpass in ways a correct client must not paper over:
- * - its authorize endpoint accepts `scope=openid` only and ignores `acr_values`;
- * - its ID token has no `acr` claim, which this connector requires (see README). So the exchange is
- *   expected to get through discovery, PKCE/private_key_jwt token request, JWE decryption, ES256
- *   signature, iss, aud, exp, iat, nonce and sub — and then stop at the `acr` check.
+ * MockPass 4.3.4 differs from Singpass: its authorize endpoint accepts `scope=openid` only and
+ * ignores `acr_values`, and its ID token has no `acr` claim, which the connector passes on as
+ * absent (the trust framework then reads the login at the lowest Singpass level; see README).
  */
 const listen = (server: Server): Promise<number> =>
   new Promise((resolve) =>
