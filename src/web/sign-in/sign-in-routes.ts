@@ -196,6 +196,15 @@ async function startOrExplain(
     ) {
       return login.abort(req.raw, reply.raw, err);
     }
+    // The scheme refused or garbled the hub's own request (PAR, discovery): not the person's
+    // doing and maybe passing (a key rollover, an outage): a page with a way to retry.
+    if (isGovbridgeError(err) && err.code === 'upstream_invalid_response') {
+      throw withRetry(
+        new GovbridgeError('upstream_unavailable', err.message, { cause: err, expose: false }),
+        uid,
+        scheme,
+      );
+    }
     throw withRetry(err, uid, scheme);
   }
 }
