@@ -18,8 +18,13 @@ import {
 } from './connectors/index.ts';
 import { ConsentService } from './consent/index.ts';
 import { createDemoServices } from './demo/index.ts';
-import { keyFromBase64url, randomId } from './kernel/index.ts';
-import { oneLoginSimulator, singpassSimulator } from './simulators/index.ts';
+import { GovbridgeError, keyFromBase64url, randomId } from './kernel/index.ts';
+import {
+  ONELOGIN_SCENARIOS,
+  oneLoginSimulator,
+  singpassScenarios,
+  singpassSimulator,
+} from './simulators/index.ts';
 import { openStorage, type Storage } from './storage/index.ts';
 import {
   attributeCatalogue,
@@ -122,6 +127,25 @@ async function persistentSecret(storage: Storage, name: string): Promise<string>
   return row.value;
 }
 
+/** A configured simulator scenario, checked against the simulator's own list. */
+function simulatorScenario<S extends string>(
+  variable: string,
+  value: string | undefined,
+  known: readonly S[],
+): S | undefined {
+  if (value === undefined) return undefined;
+  if (!(known as readonly string[]).includes(value)) {
+    throw new GovbridgeError(
+      'config_invalid',
+      `Invalid configuration:\n  - ${variable} must be one of ${known.join(', ')} (got "${value}")`,
+      {
+        expose: false,
+      },
+    );
+  }
+  return value as S;
+}
+
 export interface BuiltApp {
   app: FastifyInstance;
   ctx: AppContext;
@@ -130,6 +154,15 @@ export interface BuiltApp {
 
 export async function buildApp(config: Config, options: { logger?: Logger } = {}): Promise<BuiltApp> {
   const ctx = await openContext(config);
+  try {
+    return await assemble(ctx, config, options);
+  } catch (err) {
+    await ctx.close();
+    throw err;
+  }
+}
+
+async function assemble(ctx: AppContext, config: Config, options: { logger?: Logger }): Promise<BuiltApp> {
   const logger = options.logger ?? createLogger(config);
   // Typed as the plain FastifyInstance: plugins are written against it, and pino's Logger is a
   // FastifyBaseLogger at run time.
@@ -229,7 +262,18 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
   );
 
   if (config.simulators) {
+    const spScenario = simulatorScenario(
+      'GOVBRIDGE_SINGPASS_SIMULATOR_SCENARIO',
+      config.singpassSimulatorScenario,
+      singpassScenarios,
+    );
+    const olScenario = simulatorScenario(
+      'GOVBRIDGE_ONELOGIN_SIMULATOR_SCENARIO',
+      config.oneloginSimulatorScenario,
+      ONELOGIN_SCENARIOS,
+    );
     await app.register(singpassSimulator, {
+      ...(spScenario ? { defaultScenario: spScenario } : {}),
       prefix: '/simulators/singpass',
       baseUrl: `${publicUrl}/simulators/singpass`,
       clients: [
@@ -241,6 +285,7 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
       ],
     });
     await app.register(oneLoginSimulator, {
+      ...(olScenario ? { defaultScenario: olScenario } : {}),
       prefix: '/simulators/onelogin',
       baseUrl: `${publicUrl}/simulators/onelogin`,
       clients: [

@@ -121,6 +121,8 @@ test('config: the Config interface and the settings table name the same keys', (
     'logLevel',
     'trustFrameworkPath',
     'upstreamTimeoutMs',
+    'singpassSimulatorScenario',
+    'oneloginSimulatorScenario',
     'singpassProfile',
     'singpassIssuer',
     'singpassClientId',

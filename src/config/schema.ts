@@ -156,6 +156,18 @@ export const settings = {
     fallback: () => 5000,
     describe: 'Timeout for every call from the hub to a national identity provider.',
   }),
+  singpassSimulatorScenario: setting({
+    env: 'GOVBRIDGE_SINGPASS_SIMULATOR_SCENARIO',
+    schema: z.string().regex(/^[a-z_]{1,40}$/, 'must be a scenario name'),
+    describe:
+      'Error scenario the built-in Singpass simulator plays for every login that does not pick one with `login_hint` (see `src/simulators/singpass/README.md`).',
+  }),
+  oneloginSimulatorScenario: setting({
+    env: 'GOVBRIDGE_ONELOGIN_SIMULATOR_SCENARIO',
+    schema: z.string().regex(/^[a-z_]{1,40}$/, 'must be a scenario name'),
+    describe:
+      'Error scenario the built-in One Login simulator plays for every login that does not pick one with `login_hint` (see `src/simulators/onelogin/README.md`).',
+  }),
   singpassProfile: setting({
     env: 'GOVBRIDGE_SINGPASS_PROFILE',
     schema: z.enum(['fapi', 'legacy'], { message: 'must be fapi or legacy' }),
@@ -250,6 +262,8 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly trustFrameworkPath: string;
   readonly upstreamTimeoutMs: number;
+  readonly singpassSimulatorScenario: string | undefined;
+  readonly oneloginSimulatorScenario: string | undefined;
   readonly singpassProfile: 'fapi' | 'legacy';
   readonly singpassIssuer: string | undefined;
   readonly singpassClientId: string | undefined;
