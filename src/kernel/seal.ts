@@ -13,9 +13,12 @@ export function seal(key: Uint8Array, plaintext: string, context: string): strin
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(context, 'utf8'));
   const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v1', iv.toString('base64url'), ct.toString('base64url'), cipher.getAuthTag().toString('base64url')].join(
-    '.',
-  );
+  return [
+    'v1',
+    iv.toString('base64url'),
+    ct.toString('base64url'),
+    cipher.getAuthTag().toString('base64url'),
+  ].join('.');
 }
 
 export function unseal(key: Uint8Array, sealed: string, context: string): string {
@@ -28,7 +31,9 @@ export function unseal(key: Uint8Array, sealed: string, context: string): string
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(parts[1]!, 'base64url'));
     decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(Buffer.from(parts[3]!, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(parts[2]!, 'base64url')), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(Buffer.from(parts[2]!, 'base64url')), decipher.final()]).toString(
+      'utf8',
+    );
   } catch (cause) {
     throw new GovbridgeError('key_error', 'Sealed value failed authentication (wrong key or tampered)', {
       expose: false,

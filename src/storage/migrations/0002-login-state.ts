@@ -17,7 +17,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('completed_at', 'bigint')
     .execute();
-  await db.schema.createIndex('upstream_logins_uid').on('upstream_logins').column('interaction_uid').execute();
+  await db.schema
+    .createIndex('upstream_logins_uid')
+    .on('upstream_logins')
+    .column('interaction_uid')
+    .execute();
   await db.schema.createIndex('upstream_logins_expiry').on('upstream_logins').column('expires_at').execute();
 
   // Claims released to a relying party for one grant, sealed, kept only until the grant's tokens
