@@ -229,15 +229,30 @@ function pageContent(e: PublicError, request: FastifyRequest): PageContent {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * For a form post whose form is shown at another URL: that page's path (e.g. POST
+     * /account/sign-in's form is on /account/consents). "Go back to the form" links there.
+     */
+    formPage?: string;
+  }
+}
+
 /**
  * Where "go back to the form" leads after a CSRF failure. Our Referrer-Policy is no-referrer, so
  * the browser does not tell us; by the GOV.UK pattern a form posts to the URL that shows it, so we
- * offer that path when a GET route exists for it, else the start page.
+ * offer that path when a GET route exists for it, or the route's own `config.formPage` (a
+ * same-origin path), else the start page.
  */
 function formPageOf(request: FastifyRequest): string {
   const path = pathOnly(request.url);
   const pattern = request.routeOptions?.url;
   if (pattern && request.server.hasRoute({ method: 'GET', url: pattern })) return path;
+  const formPage = request.routeOptions?.config?.formPage;
+  if (typeof formPage === 'string' && formPage.startsWith('/') && !formPage.startsWith('//')) {
+    return formPage;
+  }
   return '/';
 }
 

@@ -307,10 +307,10 @@ describe('One Login simulator: /authorize', () => {
         assert.match(html, new RegExp(`value="${id}"`));
       }
       assert.match(html, /value="core_identity_expired"/);
-      const scripts = html.match(/<script[^>]*>/g) ?? [];
-      assert.equal(scripts.length, 1, 'only GOV.UK Frontend template snippet');
-      const nonce = /nonce="([^"]+)"/.exec(scripts[0] ?? '')?.[1];
-      assert.ok(nonce && csp.includes(`'nonce-${nonce}'`));
+      // No inline script: the only script is the hub's external module, which sets js-enabled.
+      assert.deepEqual(html.match(/<script\b[^>]*>/g), ['<script type="module" src="/assets/app.js">']);
+      assert.match(csp, /script-src 'self'(;|$)/);
+      assert.doesNotMatch(csp, /nonce-|unsafe-inline/);
       assert.doesNotMatch(html, /\son(click|load|submit)=/);
     });
 

@@ -1,19 +1,22 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
-import { randomId } from '../../kernel/index.ts';
 
 /**
- * Pages use GOV.UK Frontend's own Nunjucks template and macros from the installed package (not a
- * copied bundle). Autoescape is on; citizen data reaches macros only through `text` parameters.
+ * Pages use GOV.UK Frontend's macros from the installed package (not a copied bundle) and the hub's
+ * page shell `document.njk` (govuk-frontend's `template.njk` without its inline script), found by
+ * path in `src/web/templates/` — a search path, not an import: this module imports only kernel.
+ * Autoescape is on; citizen data reaches macros only through `text` parameters.
  */
 export function createViews(): nunjucks.Environment {
   const frontendDist = join(
     dirname(fileURLToPath(import.meta.resolve('govuk-frontend/package.json'))),
     'dist',
   );
-  const ownViews = join(dirname(fileURLToPath(import.meta.url)), 'views');
-  return new nunjucks.Environment(new nunjucks.FileSystemLoader([ownViews, frontendDist]), {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const ownViews = join(here, 'views');
+  const pageShell = join(here, '..', '..', 'web', 'templates');
+  return new nunjucks.Environment(new nunjucks.FileSystemLoader([ownViews, pageShell, frontendDist]), {
     autoescape: true,
     throwOnUndefined: false,
   });
@@ -21,24 +24,23 @@ export function createViews(): nunjucks.Environment {
 
 export interface RenderedPage {
   readonly html: string;
-  /** A Content-Security-Policy allowing only GOV.UK Frontend's one template snippet, by nonce. */
+  /** A Content-Security-Policy for the page: scripts and styles from this origin only. */
   readonly csp: string;
 }
 
 /**
- * GOV.UK Frontend's template.njk carries its one `js-enabled` snippet, which takes `cspNonce`; we add
- * no script of our own, so the policy allows scripts by that nonce only.
+ * The pages carry no inline script (the only script is the hub's `/assets/app.js`, an external
+ * module), so the policy allows scripts from this origin only: no nonce, no 'unsafe-inline'.
  */
 export function renderPage(
   views: nunjucks.Environment,
   name: string,
   context: Record<string, unknown>,
 ): RenderedPage {
-  const cspNonce = randomId(16);
-  const html = views.render(name, { ...context, cspNonce, assetPath: '/assets' });
+  const html = views.render(name, { ...context, assetPath: '/assets' });
   const csp = [
     "default-src 'self'",
-    `script-src 'nonce-${cspNonce}'`,
+    "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self' data:",

@@ -4,7 +4,7 @@ import { completeLogin } from './complete-login.ts';
 import { REQUEST_URI_PREFIX, type SimulatorContext } from './create-simulator-context.ts';
 import { findPersona } from './personas.ts';
 import { OAuthError, sendOAuthError } from './protocol-error.ts';
-import { cspNonceOf, renderPersonaPage } from './render-persona-page.ts';
+import { renderPersonaPage } from './render-persona-page.ts';
 import type { PendingAuthorization, SingpassProfile } from './types.ts';
 import { validateAuthorizationRequest } from './validate-authorization-request.ts';
 
@@ -38,7 +38,6 @@ export function authorizeController(ctx: SimulatorContext, profile: SingpassProf
             formAction: `${ctx.basePath}/login`,
             requestId: pending.id,
             defaultScenario: ctx.defaultScenario,
-            cspNonce: cspNonceOf(reply),
           }),
         );
     } catch (err) {

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { completeLogin } from './complete-login.ts';
 import type { SimulatorContext } from './create-simulator-context.ts';
 import { findPersona } from './personas.ts';
-import { cspNonceOf, renderMessagePage, renderPersonaPage } from './render-persona-page.ts';
+import { renderMessagePage, renderPersonaPage } from './render-persona-page.ts';
 import { isScenario } from './scenarios.ts';
 
 /**
@@ -19,13 +19,7 @@ export function loginController(ctx: SimulatorContext) {
       return reply
         .code(400)
         .type('text/html; charset=utf-8')
-        .send(
-          renderMessagePage(
-            'This sign-in has expired',
-            'Go back to the service and start again.',
-            cspNonceOf(reply),
-          ),
-        );
+        .send(renderMessagePage('This sign-in has expired', 'Go back to the service and start again.'));
     }
     const persona = findPersona(body.get('persona') ?? '');
     if (persona === undefined) {
@@ -39,7 +33,6 @@ export function loginController(ctx: SimulatorContext) {
             requestId: id,
             defaultScenario: ctx.defaultScenario,
             error: 'Select who is signing in',
-            cspNonce: cspNonceOf(reply),
           }),
         );
     }

@@ -30,8 +30,8 @@ describe('Singpass simulator: persona chooser page', () => {
     assert.match(page.body, /href="\/assets\/govuk-frontend.min.css"/);
     assert.match(page.body, /govuk-radios/);
     for (const p of personas) assert.ok(page.body.includes(`value="${p.id}"`), p.id);
-    // The GOV.UK template's own one-line js-enabled snippet is the only script.
-    assert.equal((page.body.match(/<script/g) ?? []).length, 1);
+    // No inline script: the only script is the hub's external module, which sets js-enabled.
+    assert.deepEqual(page.body.match(/<script\b[^>]*>/g), ['<script type="module" src="/assets/app.js">']);
     assert.ok(requestIdOf(page.body));
   });
 

@@ -68,7 +68,7 @@ export async function registerAccountRoutes(app: FastifyInstance, o: AccountRout
 
   app.post<{ Body: { scheme?: string } }>(
     '/account/sign-in',
-    { preHandler: verifyCsrf },
+    { preHandler: verifyCsrf, config: { formPage: '/account/consents' } },
     async (req, reply) => {
       const scheme = req.body?.scheme;
       if (scheme !== 'singpass' && scheme !== 'onelogin') {
@@ -91,6 +91,7 @@ export async function registerAccountRoutes(app: FastifyInstance, o: AccountRout
     '/account/consents/:consentId/withdraw',
     {
       preHandler: verifyCsrf,
+      config: { formPage: '/account/consents' },
       schema: { params: { type: 'object', properties: { consentId: { type: 'string', format: 'uuid' } } } },
     },
     async (req, reply) => {
@@ -101,8 +102,12 @@ export async function registerAccountRoutes(app: FastifyInstance, o: AccountRout
     },
   );
 
-  app.post('/account/sign-out', { preHandler: verifyCsrf }, async (_req, reply) => {
-    clearAccountCookie(reply, o.config);
-    return reply.redirect('/', 303);
-  });
+  app.post(
+    '/account/sign-out',
+    { preHandler: verifyCsrf, config: { formPage: '/account/consents' } },
+    async (_req, reply) => {
+      clearAccountCookie(reply, o.config);
+      return reply.redirect('/', 303);
+    },
+  );
 }
