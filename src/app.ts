@@ -34,6 +34,7 @@ import {
   type TrustFramework,
 } from './trust/index.ts';
 import {
+  contentSecurityPolicyHeader,
   createLogger,
   hubPages,
   providerPageRenderers,
@@ -218,6 +219,12 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     acrValues: hubLevels(ctx.trust).map((l) => l.acr),
     initialAccessToken: config.initialAccessToken,
     secureCookies: publicUrl.startsWith('https://'),
+    htmlSecurityHeaders: {
+      'content-security-policy': contentSecurityPolicyHeader(config),
+      'x-frame-options': 'DENY',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    },
     ...providerPageRenderers(() => views!),
   });
   // oidc-provider reports errors as events; log the code only (never the request or tokens).

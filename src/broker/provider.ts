@@ -40,6 +40,11 @@ export interface ProviderOptions {
   renderErrorPage: (status: number, title: string, message: string) => string;
   renderLogoutPage: (form: string, clientName: string | undefined) => string;
   renderLoggedOutPage: (clientName: string | undefined) => string;
+  /**
+   * Security headers for the HTML pages the provider itself renders (its responses bypass the web
+   * layer's hooks): the same Content Security Policy and framing rules as every other hub page.
+   */
+  htmlSecurityHeaders: Record<string, string>;
 }
 
 /** Scopes and the claims they release (OpenID Connect Core §5.4, plus `nationality`). */
@@ -208,7 +213,34 @@ export function createProvider(o: ProviderOptions): Provider {
   const provider = new Provider(o.issuer, configuration);
   // Requests reach the provider only through the hub's own routing; the hub knows its public URL.
   provider.proxy = true;
+  provider.use(async (ctx, next) => {
+    await next();
+    // A browser with no hub session that reaches the logout endpoint gets oidc-provider's own
+    // auto-submitting form_post page (an inline script, no language, no GOV.UK layout). Ask the
+    // person instead, on the same page as a signed-in logout: no script, one button.
+    if (
+      ctx.oidc?.route === 'end_session' &&
+      typeof ctx.body === 'string' &&
+      ctx.body.includes('<title>Submitting Callback</title>')
+    ) {
+      const secret = ctx.oidc.session?.state?.['secret'];
+      if (typeof secret === 'string') {
+        const action = ctx.oidc.urlFor('end_session_confirm');
+        const form = `<form id="op.logoutForm" method="post" action="${escapeAttribute(action)}"><input type="hidden" name="xsrf" value="${escapeAttribute(secret)}"/></form>`;
+        ctx.status = 200;
+        ctx.type = 'html';
+        ctx.body = o.renderLogoutPage(form, ctx.oidc.client?.clientName);
+      }
+    }
+    if (ctx.response.is('html')) {
+      for (const [name, value] of Object.entries(o.htmlSecurityHeaders)) ctx.set(name, value);
+    }
+  });
   return provider;
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Keep only claims the granted scopes allow; `verified_claims.claims` likewise. */

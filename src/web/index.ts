@@ -19,6 +19,7 @@ export { createLogger, loggerOptions, pathOnly, redactDeep } from './logging.ts'
 export { addViewsPath, render } from './render.ts';
 export {
   contentSecurityPolicyDirectives,
+  contentSecurityPolicyHeader,
   csrfTokenFor,
   hubCookieName,
   hubCookieOptions,
