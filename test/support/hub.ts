@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { type BuiltApp, buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/index.ts';
 
@@ -28,7 +29,10 @@ export interface TestHub extends BuiltApp {
  * The whole hub, as `npm start` builds it (simulators and demo services included), listening on
  * loopback, on SQLite or — when DATABASE_URL is set — in a fresh PostgreSQL schema.
  */
-export async function startTestHub(extraEnv: Record<string, string> = {}): Promise<TestHub> {
+export async function startTestHub(
+  extraEnv: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestHub> {
   const port = extraEnv['PORT'] ? Number(extraEnv['PORT']) : await freePort();
   const env: Record<string, string> = {
     NODE_ENV: 'test',
@@ -43,7 +47,7 @@ export async function startTestHub(extraEnv: Record<string, string> = {}): Promi
     env['GOVBRIDGE_SQLITE_PATH'] ??= join(mkdtempSync(join(tmpdir(), 'govbridge-e2e-')), 'hub.db');
   }
   const config = loadConfig(env);
-  const built = await buildApp(config);
+  const built = await buildApp(config, options.logger ? { logger: options.logger } : {});
   await built.app.listen({ host: '127.0.0.1', port });
   const close = built.close;
   return Object.assign(built, {
