@@ -248,7 +248,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     checkReady: () => ctx.storage.ping(),
   });
   views = app.views;
-  await app.register(providerRoutes, { provider });
+  await app.register(providerRoutes, { provider, issuer: publicUrl });
   await app.register(hubPages, {
     config,
     login,

@@ -27,18 +27,27 @@ export const OP_PATHS = [
   '/token/introspection',
 ] as const;
 
-export const providerRoutes: FastifyPluginAsync<{ provider: Provider }> = async (
+export const providerRoutes: FastifyPluginAsync<{ provider: Provider; issuer: string }> = async (
   app: FastifyInstance,
-  { provider },
+  { provider, issuer },
 ) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
   const callback = provider.callback();
+  // oidc-provider builds every URL it advertises or checks (discovery endpoints, the expected `aud`
+  // of client assertions, DPoP `htu`) from the request's host, honouring X-Forwarded-* when
+  // `proxy` is on. Never let a caller choose them: every process answers for the configured issuer,
+  // whatever reached it (OIDC Discovery §4.3; RFC 7523 §3; RFC 9449 §4.3).
+  const { host, protocol } = new URL(issuer);
+  const proto = protocol.replace(':', '');
   for (const url of OP_PATHS) {
     app.route({
       method: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
       url,
       handler: (req, reply) => {
+        req.raw.headers['x-forwarded-host'] = host;
+        req.raw.headers['x-forwarded-proto'] = proto;
+        delete req.raw.headers['forwarded'];
         reply.hijack();
         callback(req.raw, reply.raw);
       },

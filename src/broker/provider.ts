@@ -107,7 +107,9 @@ export function createProvider(o: ProviderOptions): Provider {
     subjectTypes: ['pairwise'],
     pairwiseIdentifier: async (_ctx, accountId, client) =>
       createHash('sha256')
-        .update(`${client.sectorIdentifier ?? client.clientId}\0${accountId}\0${o.pairwiseSalt}`)
+        .update(
+          `${pairwiseSector(client.sectorIdentifier as string | undefined, client.clientId)}\0${accountId}\0${o.pairwiseSalt}`,
+        )
         .digest('base64url'),
     responseTypes: ['code'],
     pkce: { required: () => true },
@@ -237,6 +239,19 @@ export function createProvider(o: ProviderOptions): Provider {
     }
   });
   return provider;
+}
+
+/**
+ * The sector a pairwise `sub` is computed for (OIDC Core §8.1): the host of the redirect URIs (or of
+ * the sector_identifier_uri). A host that names no one — empty (a native app's custom scheme) or
+ * loopback, shared by every native app on every device — would give unrelated services the same
+ * `sub`; those clients get a sector of their own, their client id.
+ */
+export function pairwiseSector(sectorIdentifier: string | undefined, clientId: string): string {
+  const host = (sectorIdentifier ?? '').toLowerCase();
+  if (host === '' || host === 'localhost' || host === '[::1]' || /^127\./.test(host))
+    return `client:${clientId}`;
+  return host;
 }
 
 function escapeAttribute(value: string): string {
