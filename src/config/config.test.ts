@@ -29,9 +29,23 @@ test('config: development defaults are complete and frozen', () => {
 
 test('config: HOST, PORT and GOVBRIDGE_PUBLIC_URL', () => {
   assert.equal(loadConfig({ HOST: '0.0.0.0', PORT: '8080' }).publicUrl, 'http://0.0.0.0:8080');
-  const c = loadConfig({ GOVBRIDGE_PUBLIC_URL: 'https://hub.example.gov.uk/' });
+  const c = loadConfig({ NODE_ENV: 'development', GOVBRIDGE_PUBLIC_URL: 'https://hub.example.gov.uk/' });
   assert.equal(c.publicUrl, 'https://hub.example.gov.uk');
   assert.equal(c.oneloginIssuer, 'https://hub.example.gov.uk/simulators/onelogin');
+});
+
+test('config: a public https URL without NODE_ENV is refused (fail closed)', () => {
+  assert.match(fails({ GOVBRIDGE_PUBLIC_URL: 'https://hub.example.gov.uk' }), /NODE_ENV must be set explicitly/);
+});
+
+test('config: production needs https for upstream issuers and the DID document', () => {
+  const m = fails({
+    NODE_ENV: 'production',
+    GOVBRIDGE_ONELOGIN_ISSUER: 'http://oidc.example/',
+    GOVBRIDGE_ONELOGIN_DID_URL: 'http://identity.example/.well-known/did.json',
+  });
+  assert.match(m, /GOVBRIDGE_ONELOGIN_ISSUER must be https/);
+  assert.match(m, /GOVBRIDGE_ONELOGIN_DID_URL \(the DID document anchors coreIdentityJWT\) must be https/);
 });
 
 test('config: issuer identifiers are kept exactly (One Login’s ends with a slash)', () => {

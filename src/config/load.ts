@@ -32,6 +32,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (out['nodeEnv'] !== 'production' && out['keyEncryptionKey'] === undefined) {
     out['keyEncryptionKey'] = DEVELOPMENT_KEY_ENCRYPTION_KEY;
   }
+  // Fail closed: a public https deployment must say which mode it runs in. Without this, forgetting
+  // NODE_ENV would start it in development mode: simulators mounted as the national schemes, demo
+  // clients registered, keys sealed with the published development key.
+  if (
+    (env['NODE_ENV'] === undefined || env['NODE_ENV'] === '') &&
+    String(out['publicUrl']).startsWith('https://')
+  ) {
+    problems.push(
+      'NODE_ENV must be set explicitly (production, or development) when GOVBRIDGE_PUBLIC_URL is https: a public deployment never runs in development mode by omission',
+    );
+  }
   problems.push(...productionGuards(out, env));
   if (problems.length > 0) {
     throw new GovbridgeError('config_invalid', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, {
@@ -59,6 +70,18 @@ function productionGuards(c: Record<string, unknown>, env: NodeJS.ProcessEnv): s
   if (!c['databaseUrl']) p.push('DATABASE_URL is required in production (PostgreSQL)');
   if (typeof c['publicUrl'] === 'string' && !c['publicUrl'].startsWith('https://'))
     p.push('GOVBRIDGE_PUBLIC_URL must be https:// in production');
+  // Trust anchors and upstream endpoints only over TLS: the One Login DID document is the sole anchor
+  // for coreIdentityJWT, and discovery tells the hub where to send codes and fetch keys.
+  for (const [key, variable] of [
+    ['singpassIssuer', 'GOVBRIDGE_SINGPASS_ISSUER'],
+    ['oneloginIssuer', 'GOVBRIDGE_ONELOGIN_ISSUER'],
+    ['oneloginDidUrl', 'GOVBRIDGE_ONELOGIN_DID_URL (the DID document anchors coreIdentityJWT)'],
+    ['oneloginIdentityIssuer', 'GOVBRIDGE_ONELOGIN_IDENTITY_ISSUER'],
+  ] as const) {
+    const v = c[key];
+    if (typeof v === 'string' && !v.startsWith('https://'))
+      p.push(`${variable} must be https:// in production`);
+  }
   for (const [scheme, file, prefix] of [
     ['Singpass', 'singpassKeysFile', 'GOVBRIDGE_SINGPASS'],
     ['One Login', 'oneloginKeysFile', 'GOVBRIDGE_ONELOGIN'],
