@@ -90,6 +90,7 @@ export async function openContext(config: Config): Promise<AppContext> {
       storage,
       knownAttributes: Object.keys(attributeCatalogue(trust)),
       hubLevels: hubLevels(trust).map((l) => l.acr),
+      allowLoopbackHttpRedirects: config.nodeEnv !== 'production',
     });
     return {
       config,

@@ -10,6 +10,7 @@ async function setup() {
     storage: s,
     knownAttributes: ['name', 'birthdate'],
     hubLevels: ['urn:govbridge:loa:low', 'urn:govbridge:loa:substantial'],
+    allowLoopbackHttpRedirects: false,
   });
   return { s, Adapter: createAdapterFactory(s, clients), clients };
 }

@@ -32,6 +32,9 @@ export interface ClientInfo {
   securityProfile: 'fapi2' | 'oidc';
   environment: string | null;
   redirectUris: string[];
+  /** `approved` (operator-registered or approved) or `pending` (self-registered, awaiting an operator). */
+  status: 'approved' | 'pending';
+  registeredBy: 'operator' | 'self';
 }
 
 export interface ClientRegistryOptions {
@@ -40,6 +43,11 @@ export interface ClientRegistryOptions {
   knownAttributes: readonly string[];
   /** Hub acr values (from the trust framework). */
   hubLevels: readonly string[];
+  /**
+   * Outside production, FAPI 2.0 clients may use http redirect URIs on loopback (the demo services
+   * run on the developer's machine). Production allows https only.
+   */
+  allowLoopbackHttpRedirects: boolean;
 }
 
 export function govbridgeMetadataSchema(o: Pick<ClientRegistryOptions, 'knownAttributes' | 'hubLevels'>) {
@@ -80,7 +88,31 @@ export class ClientRegistry implements ClientAdapterSource {
     return r.success ? undefined : `${key} ${r.error.issues.map((i) => i.message).join('; ')}`;
   }
 
-  /** Operator path (CLI, composition root): validate and upsert a full client. */
+  /**
+   * FAPI 2.0 Security Profile §5.3.2.2: no http redirect URIs, except loopback for native
+   * applications (RFC 8252 §7.3) — here loopback is allowed outside production only, for the demos.
+   * Returns the problem, or undefined.
+   */
+  redirectProblem(metadata: Record<string, unknown>): string | undefined {
+    if (metadata['govbridge_security_profile'] === 'oidc') return undefined;
+    const uris = Array.isArray(metadata['redirect_uris']) ? metadata['redirect_uris'] : [];
+    for (const uri of uris) {
+      let u: URL;
+      try {
+        u = new URL(String(uri));
+      } catch {
+        return `redirect_uris must be absolute URLs (got ${JSON.stringify(uri)})`;
+      }
+      if (u.protocol === 'https:') continue;
+      const loopback = u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]';
+      if (u.protocol === 'http:' && loopback && this.#o.allowLoopbackHttpRedirects) continue;
+      if (u.protocol !== 'http:' && metadata['application_type'] === 'native') continue;
+      return `redirect_uris of a FAPI 2.0 client must be https (FAPI 2.0 Security Profile §5.3.2.2); ${u.protocol}//${u.host} is not allowed`;
+    }
+    return undefined;
+  }
+
+  /** Operator path (CLI, composition root): validate and upsert a full client, approved. */
   async register(metadata: Record<string, unknown>): Promise<ClientInfo> {
     const clientId = metadata['client_id'];
     if (typeof clientId !== 'string' || !/^[A-Za-z0-9._~-]{3,128}$/.test(clientId)) {
@@ -93,12 +125,34 @@ export class ClientRegistry implements ClientAdapterSource {
         `Invalid client metadata: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
       );
     }
-    await this.upsertFromProvider(clientId, { ...metadata, ...parsed.data } as AdapterPayload);
+    const redirect = this.redirectProblem({ ...metadata, ...parsed.data });
+    if (redirect) throw new GovbridgeError('bad_request', `Invalid client metadata: ${redirect}`);
+    await this.#upsert(clientId, { ...metadata, ...parsed.data } as AdapterPayload, 'operator');
     const info = await this.get(clientId);
     return info!;
   }
 
+  /** An operator approves a self-registered client; until then no citizen can be sent to it. */
+  async approve(clientId: string): Promise<boolean> {
+    const r = await this.#o.storage.db
+      .updateTable('clients')
+      .set({ approved_at: Date.now() })
+      .where('client_id', '=', clientId)
+      .where('approved_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Dynamic Client Registration path. Its metadata is self-asserted (RFC 7591 §5): the name, agency
+   * and country the consent page would show as fact. So a self-registered client is stored pending
+   * until an operator approves it (`npm run cli -- clients approve <id>`).
+   */
   async upsertFromProvider(id: string, payload: AdapterPayload): Promise<void> {
+    await this.#upsert(id, payload, 'self');
+  }
+
+  async #upsert(id: string, payload: AdapterPayload, by: 'operator' | 'self'): Promise<void> {
     const p = payload as Record<string, unknown>;
     const g = this.#schema.parse(p);
     const now = Date.now();
@@ -113,6 +167,8 @@ export class ClientRegistry implements ClientAdapterSource {
       environment: g.govbridge_environment ?? null,
       created_at: now,
       updated_at: now,
+      approved_at: by === 'operator' ? now : null,
+      registered_by: by,
     };
     await this.#o.storage.db
       .insertInto('clients')
@@ -127,6 +183,10 @@ export class ClientRegistry implements ClientAdapterSource {
           min_assurance: row.min_assurance,
           environment: row.environment,
           updated_at: now,
+          // A self-registered update of an approved client goes back to pending: what the operator
+          // approved is no longer what is stored.
+          approved_at: row.approved_at,
+          registered_by: by,
         }),
       )
       .execute();
@@ -135,10 +195,11 @@ export class ClientRegistry implements ClientAdapterSource {
   async findForProvider(id: string): Promise<AdapterPayload | undefined> {
     const row = await this.#o.storage.db
       .selectFrom('clients')
-      .select('metadata')
+      .select(['metadata', 'approved_at'])
       .where('client_id', '=', id)
       .executeTakeFirst();
-    if (!row) return undefined;
+    // A pending client does not exist for the provider: invalid_client everywhere.
+    if (!row || row.approved_at === null) return undefined;
     const metadata = JSON.parse(row.metadata) as AdapterPayload;
     // FAPI 2.0 clients get PAR and DPoP-bound tokens whatever flags they registered with (the hub
     // offers no mTLS, so DPoP is the only sender constraint).
@@ -170,6 +231,8 @@ export class ClientRegistry implements ClientAdapterSource {
       securityProfile: m['govbridge_security_profile'] === 'oidc' ? 'oidc' : 'fapi2',
       environment: row.environment,
       redirectUris: Array.isArray(m['redirect_uris']) ? (m['redirect_uris'] as string[]) : [],
+      status: row.approved_at === null ? 'pending' : 'approved',
+      registeredBy: row.registered_by === 'self' ? 'self' : 'operator',
     };
   }
 

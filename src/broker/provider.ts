@@ -128,9 +128,13 @@ export function createProvider(o: ProviderOptions): Provider {
     extraParams: ['idp_hint'],
     extraClientMetadata: {
       properties: [...GOVBRIDGE_METADATA],
-      validator(_ctx, key, value) {
+      validator(_ctx, key, value, metadata) {
         const problem = o.clients.validateField(key, value);
         if (problem) throw new errors.InvalidClientMetadata(problem);
+        if (key === 'govbridge_security_profile') {
+          const redirect = o.clients.redirectProblem({ ...metadata, govbridge_security_profile: value });
+          if (redirect) throw new errors.InvalidRedirectUri(redirect);
+        }
       },
     },
     allowOmittingSingleRegisteredRedirectUri: false,

@@ -16,8 +16,9 @@ Commands:
   keys rotate --purpose P [--grace-seconds N]
                                        Make a new active key for P (hub-sig, singpass-sig, singpass-enc,
                                        onelogin-sig); the old one stays published for N seconds (default 86400)
-  clients register --file F            Register or update a relying party from a JSON metadata file
-  clients list                         List registered relying parties
+  clients register --file F            Register (or update) and approve a relying party from a JSON metadata file
+  clients approve CLIENT_ID            Approve a self-registered (Dynamic Client Registration) relying party
+  clients list                         List relying parties, with approved/pending status
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -45,8 +46,9 @@ async function run(
   sub: string | undefined,
   rest: string[],
 ): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
+    allowPositionals: true,
     options: {
       purpose: { type: 'string' },
       'grace-seconds': { type: 'string' },
@@ -99,9 +101,24 @@ async function run(
   if (command === 'clients' && sub === 'list') {
     for (const c of await ctx.clients.list()) {
       process.stdout.write(
-        `${c.clientId}\t${c.country}\t${c.agency}\t${c.minAcr}\t${c.attributes.join(',')}\n`,
+        `${c.clientId}\t${c.country}\t${c.agency}\t${c.minAcr}\t${c.attributes.join(',')}\t${c.status} (${c.registeredBy})\n`,
       );
     }
+    return 0;
+  }
+  if (command === 'clients' && sub === 'approve') {
+    const clientId = positionals[0];
+    if (!clientId) throw usage('clients approve needs the CLIENT_ID');
+    const c = await ctx.clients.get(clientId);
+    if (!c) throw usage(`No client ${clientId}`);
+    if (c.status === 'approved') {
+      process.stdout.write(`${clientId} is already approved\n`);
+      return 0;
+    }
+    await ctx.clients.approve(clientId);
+    process.stdout.write(
+      `Approved ${clientId}: "${c.name}", run by ${c.agency} (${c.country}), purpose "${c.purpose}", attributes ${c.attributes.join(', ') || 'none'}\n`,
+    );
     return 0;
   }
   throw usage(`Unknown command: ${[command, sub].filter(Boolean).join(' ')}`);

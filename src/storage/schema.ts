@@ -41,6 +41,10 @@ export interface ClientTable {
   environment: string | null;
   created_at: number;
   updated_at: number;
+  /** Null while a self-registered client waits for an operator. */
+  approved_at: number | null;
+  /** `operator` (CLI, composition root) or `self` (Dynamic Client Registration). */
+  registered_by: string | null;
 }
 
 export interface AccountTable {
@@ -73,6 +77,7 @@ export interface ReleaseTable {
   trust_framework_version: string;
   consent_id: string | null;
   released_at: number;
+  grant_id: string | null;
 }
 
 export interface SettingTable {

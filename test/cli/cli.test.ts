@@ -96,6 +96,19 @@ describe(`operator CLI (${testDialect()})`, () => {
     assert.match(ok.stdout, /Registered hmrc-demo-service/);
     const list = await run(['clients', 'list']);
     assert.match(list.stdout, /hmrc-demo-service\tGB\tHM Revenue & Customs \(demo\)/);
+    assert.match(list.stdout, /hmrc-demo-service.*\tapproved \(operator\)/);
+    const again = await run(['clients', 'approve', 'hmrc-demo-service']);
+    assert.match(again.stdout, /already approved/);
+    const unknown = await run(['clients', 'approve', 'nobody']);
+    assert.equal(unknown.code, 2);
+
+    writeFileSync(
+      file,
+      JSON.stringify({ ...metadata, redirect_uris: ['http://hmrc.example.gov.uk/callback'] }),
+    );
+    const plainHttp = await run(['clients', 'register', '--file', file]);
+    assert.equal(plainHttp.code, 1);
+    assert.match(plainHttp.stderr, /must be https/);
 
     writeFileSync(file, JSON.stringify({ ...metadata, govbridge_country: 'FR' }));
     const bad = await run(['clients', 'register', '--file', file]);

@@ -66,7 +66,15 @@ describe(`dynamic client registration (${testDialect()})`, () => {
     assert.equal(info?.agency, 'Protocol Test Agency');
     assert.equal(info?.minAcr, 'urn:govbridge:loa:low');
 
+    assert.equal(info?.status, 'pending', 'self-registered clients wait for an operator');
+    assert.equal(info?.registeredBy, 'self');
+
     const rp = new TestRp(hub, clientId, 'https://dcr.example/cb', key, await newKey());
+    const refused = await rp.par(rp.authorizationParams(TestRp.pkce(), { idp_hint: 'singpass' }));
+    assert.equal(refused.status, 401, refused.text);
+    assert.equal(refused.body['error'], 'invalid_client');
+
+    assert.equal(await hub.ctx.clients.approve(clientId), true);
     const pushed = await rp.par(rp.authorizationParams(TestRp.pkce(), { idp_hint: 'singpass' }));
     assert.equal(pushed.status, 201, pushed.text);
   });
