@@ -8,6 +8,7 @@ import {
   KeyStore,
   LoginService,
   providerRoutes,
+  revokeGrantsOfConsent,
   sweepExpired,
 } from './broker/index.ts';
 import type { Config } from './config/index.ts';
@@ -257,6 +258,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     clients: ctx.clients,
     trust: ctx.trust,
     schemes: [...connectors.keys()],
+    revokeGrants: (consentId: string) => revokeGrantsOfConsent(ctx.storage, consentId),
   });
 
   // The public keys each national scheme fetches from us (Singpass reads the RP's JWKS URL).

@@ -12,3 +12,4 @@ export {
   type UpstreamResult,
 } from './login/login-service.ts';
 export { createProvider, type ProviderOptions, SCOPE_CLAIMS } from './provider.ts';
+export { revokeGrantsOfConsent } from './releases.ts';

@@ -14,6 +14,7 @@ export interface HubPagesOptions {
   clients: ClientRegistry;
   trust: TrustFramework;
   schemes: readonly string[];
+  revokeGrants: (consentId: string) => Promise<unknown>;
 }
 
 /** The person's journeys through the hub: sign-in for a relying party, consent, their consents. */

@@ -426,6 +426,7 @@ export class LoginService {
       scheme: result.scheme,
       trustFrameworkVersion: result.trustFrameworkVersion,
       consentId,
+      grantId,
       at: this.#clock.now(),
     });
     return this.#o.provider.interactionResult(

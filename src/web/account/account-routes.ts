@@ -22,6 +22,8 @@ export interface AccountRoutesOptions {
   clients: ClientRegistry;
   trust: TrustFramework;
   schemes: readonly string[];
+  /** Revoke the live grants (tokens, released claims) given under a consent. */
+  revokeGrants: (consentId: string) => Promise<unknown>;
 }
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', {
@@ -97,7 +99,9 @@ export async function registerAccountRoutes(app: FastifyInstance, o: AccountRout
     async (req, reply) => {
       const accountId = accountFromCookie(req, o.config);
       if (!accountId) return reply.redirect('/account/consents', 303);
-      await o.consents.withdraw(accountId, req.params.consentId);
+      if (await o.consents.withdraw(accountId, req.params.consentId)) {
+        await o.revokeGrants(req.params.consentId);
+      }
       return reply.redirect('/account/consents?withdrawn=1', 303);
     },
   );
