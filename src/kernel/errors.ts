@@ -11,9 +11,12 @@ export type ErrorCode =
   | 'config_invalid'
   | 'trust_framework_invalid'
   | 'catalogue_invalid'
+  | 'rule_invalid'
+  | 'rule_failed'
   | 'not_found'
   | 'bad_request'
   | 'payload_too_large'
+  | 'rate_limited'
   | 'conflict'
   | 'forbidden'
   | 'unauthorized'
@@ -62,6 +65,8 @@ function defaultStatus(code: ErrorCode): number {
       return 404;
     case 'payload_too_large':
       return 413;
+    case 'rate_limited':
+      return 429;
     case 'conflict':
       return 409;
     case 'forbidden':

@@ -113,6 +113,31 @@ describe(`upstream failures and hostile callbacks (${testDialect()})`, () => {
     assert.match(html, /href="\/interaction\/[^"]+\/start\/onelogin"/);
   });
 
+  test('one interaction cannot make the hub start unlimited national logins (429 after 5)', async () => {
+    const s = await startAtPersonaPage('onelogin');
+    const failed = await s.b.submit(
+      s.page.url,
+      s.html,
+      /<form[^>]*action="([^"]+)"/.exec(s.html)?.[1] ?? '',
+      {
+        persona: 'eleanor-whitfield',
+        scenario: 'down',
+      },
+    );
+    const retry = /href="(\/interaction\/[^"]+\/start\/onelogin)"/.exec(await failed.res.text())?.[1];
+    assert.ok(retry);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await s.b.request(new URL(retry, hub.url).toString());
+      statuses.push(r.status);
+      await r.arrayBuffer();
+    }
+    // The first start came from the chooser hop; four more fit the limit of five; the fifth retry does not.
+    assert.deepEqual(statuses, [303, 303, 303, 303, 429]);
+    const page = await s.b.request(new URL(retry, hub.url).toString());
+    assertPage(page.status, await page.text(), 429);
+  });
+
   /** A normal login stopped at the hub's fixed callback URL. */
   async function callbackUrl() {
     const b = new TestBrowser();

@@ -86,6 +86,8 @@ export type CallbackOutcome =
   | { kind: 'account'; accountId: string; scheme: SchemeId };
 
 const UPSTREAM_TTL_MS = 10 * 60 * 1000;
+/** Retries after an outage, or a change of scheme, fit well inside this. */
+export const MAX_UPSTREAM_STARTS_PER_INTERACTION = 5;
 const MAX_LOGIN_HINT_LENGTH = 256;
 type Req = IncomingMessage;
 type Res = ServerResponse;
@@ -138,6 +140,20 @@ export class LoginService {
     const view = await this.describe(req, res);
     const details = await this.#details(req, res);
     const connector = this.#connector(scheme);
+    // Each start sends one request to the national scheme under the hub's client id: bound the
+    // number per interaction so one open login page cannot make the hub hammer Singpass or One
+    // Login (and get its client throttled for everyone). Counted in the database: any process.
+    const started = await this.#o.storage.db
+      .selectFrom('upstream_logins')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('interaction_uid', '=', view.uid)
+      .executeTakeFirstOrThrow();
+    if (Number(started.n) >= MAX_UPSTREAM_STARTS_PER_INTERACTION) {
+      throw new GovbridgeError(
+        'rate_limited',
+        'You have tried to sign in too many times. Go back to the service and start again.',
+      );
+    }
     // Throws unmet_authentication_requirements when the scheme cannot reach the level at all.
     const request = translateRequest(this.#o.trust, scheme, view.requiredAcr, view.attributes);
     const loginHint =
