@@ -29,6 +29,19 @@ test(`keystore (${testDialect()}): generates each purpose once, seals private ke
     await again.load();
     assert.equal(again.active('hub-sig').kid, hub.kid);
     assert.equal((await s.db.selectFrom('keys').selectAll().execute()).length, 4);
+    // A row whose public key was swapped (database write access, no KEK) no longer opens.
+    const [row] = rows;
+    const other = JSON.parse(rows[1]!.public_jwk);
+    await s.db
+      .updateTable('keys')
+      .set({ public_jwk: JSON.stringify({ ...other, kid: row!.kid }) })
+      .where('kid', '=', row!.kid)
+      .execute();
+    await assert.rejects(
+      new KeyStore({ storage: s, kek, allowGenerate: true }).load(),
+      /failed authentication/,
+    );
+    await s.db.updateTable('keys').set({ public_jwk: row!.public_jwk }).where('kid', '=', row!.kid).execute();
     // The wrong key-encryption key cannot open them.
     await assert.rejects(
       new KeyStore({ storage: s, kek: new Uint8Array(32), allowGenerate: true }).load(),

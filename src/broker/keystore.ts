@@ -157,6 +157,7 @@ export class KeyStore {
     // RFC 7638-style stable id is not needed; a random, purpose-prefixed kid is clear in logs.
     const kid = `${purpose}-${sha256b64u(JSON.stringify(pub)).slice(0, 16)}`;
     const meta = { kid, alg: spec.alg, use: spec.use };
+    const publicJwk = JSON.stringify({ ...pub, ...meta });
     const now = this.#clock.now().getTime();
     await this.#o.storage.db
       .insertInto('keys')
@@ -164,8 +165,12 @@ export class KeyStore {
         kid,
         purpose,
         alg: spec.alg,
-        public_jwk: JSON.stringify({ ...pub, ...meta }),
-        private_jwk_sealed: seal(this.#o.kek, JSON.stringify({ ...priv, ...meta }), `key:${kid}`),
+        public_jwk: publicJwk,
+        private_jwk_sealed: seal(
+          this.#o.kek,
+          JSON.stringify({ ...priv, ...meta }),
+          sealContext(kid, purpose, publicJwk),
+        ),
         created_at: now,
         retired_at: null,
         expires_at: null,
@@ -184,13 +189,24 @@ export class KeyStore {
       kid: r.kid,
       purpose,
       publicJwk: JSON.parse(r.public_jwk) as JWK,
-      privateJwk: JSON.parse(unseal(this.#o.kek, r.private_jwk_sealed, `key:${r.kid}`)) as JWK,
+      privateJwk: JSON.parse(
+        unseal(this.#o.kek, r.private_jwk_sealed, sealContext(r.kid, purpose, r.public_jwk)),
+      ) as JWK,
       createdAt: r.created_at,
       retiredAt: r.retired_at,
       expiresAt: r.expires_at,
       source: 'database' as const,
     }));
   }
+}
+
+/**
+ * What a sealed private key is bound to: its kid, its purpose and its public half. Someone who can
+ * write to the database but does not hold the key-encryption key can neither move a private key to
+ * another purpose nor publish a different public key beside it: the row stops opening.
+ */
+function sealContext(kid: string, purpose: KeyPurpose, publicJwk: string): string {
+  return `key:${kid}:${purpose}:${sha256b64u(publicJwk)}`;
 }
 
 /** Read a private JWKS file for one purpose and check every key matches the pinned algorithm. */
