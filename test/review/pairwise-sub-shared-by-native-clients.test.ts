@@ -48,6 +48,8 @@ describe('pairwise sub for native clients (private-use scheme and loopback redir
     });
     const body = (await res.json()) as Record<string, unknown>;
     assert.equal(res.status, 201, JSON.stringify(body));
+    // Self-registered clients wait for an operator's approval.
+    assert.equal(await hub.ctx.clients.approve(String(body['client_id'])), true);
     return new TestRp(hub, String(body['client_id']), redirectUri, key, await newKey());
   }
 
