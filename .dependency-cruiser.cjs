@@ -55,6 +55,8 @@ const libraryRules = [
     '^node_modules/jose/',
   ],
   ['database drivers', ['storage/dialects'], '^node_modules/(pg|pg-pool)/|^node:sqlite$|^sqlite$'],
+  // The expression engine stays behind rules/: callers see compiled expressions and outcomes, never CEL.
+  ['cel-js', ['rules'], '^node_modules/@marcbachmann/cel-js/'],
 ].map(([lib, where, to]) => ({
   name: `library-${lib.replace(/\W+/g, '-')}`,
   comment: `${lib} may be imported only in ${where.join(', ')} (ARCHITECTURE.md)`,

@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GovbridgeError } from '../kernel/index.ts';
+import {
+  type CitizenInput,
+  evaluateBulk,
+  evaluateJourney,
+  evaluateMany,
+  formatCaseFailure,
+  loadCatalogue,
+  parameterOn,
+  runCases,
+} from './index.ts';
+import { writeCatalogue } from './test-fixtures.ts';
+
+const catalogue = loadCatalogue(writeCatalogue());
+const rate = (date: string) => parameterOn(catalogue.parameters.get('uk.child_benefit.eldest')!, date);
+const parent = {
+  lives_in_uk: true,
+  responsible_for_child: true,
+  child_birth_order: 1,
+  birth_place: 'england_wales',
+};
+
+test('parameters are resolved for the event date; announced values count once their date has come', () => {
+  assert.equal(rate('2024-04-06').value, 25.6);
+  assert.equal(rate('2025-04-05').value, 25.6);
+  assert.deepEqual(rate('2025-04-06'), {
+    id: 'uk.child_benefit.eldest',
+    value: 26.05,
+    from: '2025-04-06',
+    reference: 'https://www.gov.uk/child-benefit-rates',
+    note: '2025/26 rate',
+  });
+  assert.deepEqual(
+    { ...rate('2026-04-06') },
+    {
+      id: 'uk.child_benefit.eldest',
+      value: 27.05,
+      from: '2026-04-06',
+      reference: 'https://www.theyworkforyou.com/wms/?id=2025-11-26.hcws1100.0',
+      expected: true,
+    },
+  );
+  // before the first value: a clear, exposed error naming the first date
+  assert.throws(
+    () => rate('2024-04-05'),
+    (e: unknown) =>
+      e instanceof GovbridgeError &&
+      e.code === 'bad_request' &&
+      e.expose &&
+      /before 2024-04-06/.test(e.message),
+  );
+});
+
+test('a journey for an event in 2024 uses the 2024 values; in 2025 the 2025 values', () => {
+  const in2024 = evaluateJourney(catalogue, 'having-a-baby', '2024-05-01', parent).services[0]!;
+  const in2025 = evaluateJourney(catalogue, 'having-a-baby', '2025-05-01', parent).services[0]!;
+  assert.deepEqual(in2024.amount, {
+    status: 'known',
+    value: 25.6,
+    currency: 'GBP',
+    period: 'week',
+    description: 'The weekly rate for this child.',
+  });
+  assert.equal(in2025.amount?.status === 'known' && in2025.amount.value, 26.05);
+  assert.equal(in2024.trace.amount?.parameters[0]?.from, '2024-04-06');
+  // deadline across a month end: 30 November + 3 months = 28 February (29 in a leap year)
+  const nov = evaluateJourney(catalogue, 'having-a-baby', '2024-11-30', parent).services[0]!;
+  assert.deepEqual(nov.deadline, {
+    status: 'known',
+    date: '2025-02-28',
+    description: 'Claims are backdated up to 3 months.',
+  });
+  const nov2023 = evaluateJourney(catalogue, 'having-a-baby', '2025-11-30', parent).services[0]!;
+  assert.equal(nov2023.deadline?.status === 'known' && nov2023.deadline.date, '2026-02-28');
+  // an event before the catalogue's first values is refused clearly
+  assert.throws(() => evaluateJourney(catalogue, 'having-a-baby', '2020-01-01', parent), /before 2024-04-06/);
+});
+
+test('decisions explain themselves in words and in a trace', () => {
+  const journey = evaluateJourney(catalogue, 'having-a-baby', '2025-05-01', parent);
+  const [cb, sg] = journey.services;
+  assert.equal(cb!.eligibility, 'eligible');
+  assert.match(
+    cb!.explanation[0]!,
+    /^Eligible for “Claim Child Benefit” because of your answers: “Do you live in the UK\?” yes/,
+  );
+  assert.match(
+    cb!.explanation.join(' '),
+    /Amount: £26\.05 a week\..*Child Benefit weekly rate for the eldest or only child: £26\.05 a week from 6 April 2025 \(source: https:\/\/www\.gov\.uk\/child-benefit-rates\)/,
+  );
+  assert.match(cb!.explanation.join(' '), /Deadline: 1 August 2025\./);
+  assert.deepEqual(
+    cb!.trace.eligibility.facts.map((f) => f.id),
+    ['lives_in_uk', 'responsible_for_child'],
+  );
+  assert.equal(cb!.trace.eligibility.expression, 'facts.lives_in_uk && facts.responsible_for_child');
+  assert.equal(sg!.eligibility, 'not_eligible');
+  assert.equal(sg!.deadline, undefined);
+  assert.match(
+    sg!.explanation[0]!,
+    /Not eligible for “Register the birth in Singapore” because of your answers: “Where was the baby born\?” England or Wales/,
+  );
+  assert.deepEqual(journey.questions, []);
+  // an announced value, once its date has come, says so
+  const in2026 = evaluateJourney(catalogue, 'having-a-baby', '2026-05-01', parent).services[0]!;
+  assert.match(
+    in2026.explanation.join(' '),
+    /£27\.05 a week from 6 April 2026, as announced \(source: https:\/\/www\.theyworkforyou\.com/,
+  );
+  assert.equal(in2026.trace.amount?.parameters[0]?.expected, true);
+  // the JSON of a journey is plain data (no BigInt, no functions)
+  assert.doesNotThrow(() => JSON.stringify(journey));
+});
+
+test('unknown facts become questions, once each, in journey order', () => {
+  const journey = evaluateJourney(catalogue, 'having-a-baby', '2025-05-01', { responsible_for_child: true });
+  const [cb, sg] = journey.services;
+  assert.equal(cb!.eligibility, 'may_be_eligible');
+  assert.deepEqual(cb!.missing, ['lives_in_uk', 'child_birth_order']);
+  assert.deepEqual(cb!.deadline, {
+    status: 'known',
+    date: '2025-08-01',
+    description: 'Claims are backdated up to 3 months.',
+  });
+  assert.deepEqual(cb!.amount?.status, 'unknown');
+  assert.match(
+    cb!.explanation[0]!,
+    /You may be eligible for “Claim Child Benefit” — we need to know: “Do you live in the UK\?”; “Which child is this in your family\?”/,
+  );
+  assert.deepEqual(sg!.missing, ['birth_place']);
+  assert.deepEqual(
+    journey.questions.map((q) => [q.factId, q.neededBy]),
+    [
+      ['lives_in_uk', ['uk.child_benefit']],
+      ['child_birth_order', ['uk.child_benefit']],
+      ['birth_place', ['sg.register_birth']],
+    ],
+  );
+  assert.deepEqual(
+    journey.questions[2]!.options?.map((o) => o.value),
+    ['england_wales', 'singapore'],
+  );
+  // short-circuit: not living in the UK decides, whatever else is unknown
+  const abroad = evaluateJourney(catalogue, 'having-a-baby', '2025-05-01', { lives_in_uk: false });
+  assert.equal(abroad.services[0]!.eligibility, 'not_eligible');
+  assert.deepEqual(abroad.services[0]!.missing, []);
+});
+
+test('answers are validated against the catalogue; unknown events and bad dates are refused', () => {
+  const bad = (facts: Record<string, string | number | boolean>, re: RegExp, today?: string) =>
+    assert.throws(
+      () => evaluateJourney(catalogue, 'having-a-baby', '2025-05-01', facts, today ? { today } : {}),
+      (e: unknown) => e instanceof GovbridgeError && e.code === 'bad_request' && re.test(e.message),
+    );
+  bad({ child_birth_order: 1.5 }, /child_birth_order must be a whole number/);
+  bad({ child_birth_order: 0 }, /must be at least 1/);
+  bad({ lives_in_uk: 'yes' }, /lives_in_uk must be true or false/);
+  bad({ birth_place: 'mars' }, /must be one of england_wales, singapore/);
+  bad({ parent_birthdate: '1990-02-30' }, /real date/);
+  bad({ parent_birthdate: '2030-01-01' }, /must not be in the future/, '2025-06-01');
+  bad({ shoe_size: 9 }, /shoe_size is not a fact this catalogue knows/);
+  assert.throws(
+    () => evaluateJourney(catalogue, 'winning-the-lottery', '2025-05-01', {}),
+    (e: unknown) => e instanceof GovbridgeError && e.code === 'not_found',
+  );
+  assert.throws(() => evaluateJourney(catalogue, 'having-a-baby', '1 May 2025', {}), /YYYY-MM-DD/);
+});
+
+test('rule cases pass, and a wrong expectation is reported with its source', () => {
+  assert.deepEqual(runCases(catalogue), []);
+  const wrong = loadCatalogue(
+    writeCatalogue({
+      'cases/wrong.yaml': `
+- name: Wrong amount and deadline
+  source: https://www.gov.uk/child-benefit
+  event: having-a-baby
+  eventDate: 2025-05-01
+  facts: { lives_in_uk: true, responsible_for_child: true, child_birth_order: 1 }
+  expect:
+    uk.child_benefit: { eligible: true, amount: 25.60, deadline: 2025-08-02 }
+    sg.register_birth: { eligible: false }
+`,
+    }),
+  );
+  const failures = runCases(wrong);
+  assert.deepEqual(
+    failures.map((f) => [f.file, f.service, f.field]),
+    [
+      ['cases/wrong.yaml', 'uk.child_benefit', 'amount'],
+      ['cases/wrong.yaml', 'uk.child_benefit', 'deadline'],
+      ['cases/wrong.yaml', 'sg.register_birth', 'eligible'],
+    ],
+  );
+  assert.match(
+    formatCaseFailure(failures[0]!),
+    /amount expected 25\.6, got 26\.05 \(source: https:\/\/www\.gov\.uk\/child-benefit\)/,
+  );
+});
+
+test('bulk evaluation streams one result per citizen, without traces, and isolates bad input', async () => {
+  function* citizens(n: number): Generator<CitizenInput> {
+    for (let i = 0; i < n; i++) {
+      yield {
+        eventDate: i % 2 ? '2024-05-01' : '2025-05-01',
+        facts: { lives_in_uk: i % 3 !== 0, responsible_for_child: true, child_birth_order: 1 + (i % 3) },
+      };
+    }
+    yield { eventDate: '2025-05-01', facts: { child_birth_order: -1 } };
+  }
+  const results = [...evaluateMany(catalogue, 'having-a-baby', citizens(6))];
+  assert.equal(results.length, 7);
+  const first = results[1]!;
+  assert.ok('services' in first);
+  assert.deepEqual(first.services[0], {
+    serviceId: 'uk.child_benefit',
+    eligibility: 'eligible',
+    missing: [],
+    deadline: { status: 'known', date: '2024-08-01', description: 'Claims are backdated up to 3 months.' },
+    amount: {
+      status: 'known',
+      value: 16.95,
+      currency: 'GBP',
+      period: 'week',
+      description: 'The weekly rate for this child.',
+    },
+  });
+  assert.ok('services' in results[0]! && results[0].services[0]!.eligibility === 'not_eligible');
+  assert.ok('error' in results[6]! && /at least 1/.test(results[6].error));
+  let count = 0;
+  for await (const r of evaluateBulk(catalogue, 'having-a-baby', citizens(100))) {
+    assert.equal(r.index, count++);
+  }
+  assert.equal(count, 101);
+});
