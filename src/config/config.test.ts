@@ -35,7 +35,10 @@ test('config: HOST, PORT and GOVBRIDGE_PUBLIC_URL', () => {
 });
 
 test('config: a public https URL without NODE_ENV is refused (fail closed)', () => {
-  assert.match(fails({ GOVBRIDGE_PUBLIC_URL: 'https://hub.example.gov.uk' }), /NODE_ENV must be set explicitly/);
+  assert.match(
+    fails({ GOVBRIDGE_PUBLIC_URL: 'https://hub.example.gov.uk' }),
+    /NODE_ENV must be set explicitly/,
+  );
 });
 
 test('config: production needs https for upstream issuers and the DID document', () => {
