@@ -20,6 +20,7 @@ import {
 import { ConsentService } from './consent/index.ts';
 import { createDemoServices } from './demo/index.ts';
 import { GovbridgeError, keyFromBase64url, randomId } from './kernel/index.ts';
+import { type Catalogue, loadCatalogue } from './life-events/index.ts';
 import {
   ONELOGIN_SCENARIOS,
   oneLoginSimulator,
@@ -53,6 +54,7 @@ export interface AppContext {
   config: Config;
   storage: Storage;
   trust: TrustFramework;
+  catalogue: Catalogue;
   keys: KeyStore;
   keyPurposes: string[];
   clients: ClientRegistry;
@@ -65,6 +67,10 @@ export interface AppContext {
 
 export async function openContext(config: Config): Promise<AppContext> {
   const trust = loadTrustFramework(config.trustFrameworkPath);
+  // The catalogue is data validated at start: a broken file stops start-up naming file, path and reason.
+  const catalogue = loadCatalogue(config.catalogueDir, {
+    claims: new Set(Object.keys(attributeCatalogue(trust))),
+  });
   const storage = await openStorage({
     databaseUrl: config.databaseUrl,
     sqlitePath: config.sqlitePath,
@@ -97,6 +103,7 @@ export async function openContext(config: Config): Promise<AppContext> {
       config,
       storage,
       trust,
+      catalogue,
       keys,
       keyPurposes: Object.keys(KEY_PURPOSES),
       clients,

@@ -137,6 +137,7 @@ test('config: the Config interface and the settings table name the same keys', (
     'cookieSecret',
     'logLevel',
     'trustFrameworkPath',
+    'catalogueDir',
     'upstreamTimeoutMs',
     'singpassSimulatorScenario',
     'oneloginSimulatorScenario',

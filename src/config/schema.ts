@@ -150,6 +150,13 @@ export const settings = {
     fallback: () => 'trust/trust-framework.yaml',
     describe: 'Path of the trust-framework file (schemes, assurance mapping, attribute mapping).',
   }),
+  catalogueDir: setting({
+    env: 'GOVBRIDGE_CATALOGUE_DIR',
+    schema: z.string().min(1),
+    fallback: () => 'catalogue',
+    describe:
+      'Directory of the life-events catalogue (events, services, facts, dated parameters, rule cases), validated at start.',
+  }),
   upstreamTimeoutMs: setting({
     env: 'GOVBRIDGE_UPSTREAM_TIMEOUT_MS',
     schema: positiveMs,
@@ -261,6 +268,7 @@ export interface Config {
   readonly cookieSecret: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly trustFrameworkPath: string;
+  readonly catalogueDir: string;
   readonly upstreamTimeoutMs: number;
   readonly singpassSimulatorScenario: string | undefined;
   readonly oneloginSimulatorScenario: string | undefined;

@@ -163,3 +163,28 @@ describe(`operator CLI (${testDialect()})`, () => {
     assert.equal(await closed, 0);
   });
 });
+
+describe('start-up refuses a broken life-events catalogue', () => {
+  test('the message names the file, the path inside it and the reason', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'govbridge-catalogue-'));
+    const { cpSync } = await import('node:fs');
+    cpSync(join(ROOT, 'catalogue'), broken, { recursive: true });
+    writeFileSync(
+      join(broken, 'agencies.yaml'),
+      '- id: hmrc\n  country: FR\n  name: HM Revenue & Customs\n  website: https://www.gov.uk/hmrc\n',
+    );
+    const child = spawn(process.execPath, ['src/server.ts'], {
+      cwd: ROOT,
+      env: { ...env, PORT: '0', GOVBRIDGE_CATALOGUE_DIR: broken },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 1);
+    assert.match(stderr, /agencies\.yaml/);
+    assert.match(stderr, /country/);
+    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+  });
+});
