@@ -42,14 +42,15 @@ describe('One Login connector: every simulator scenario maps to the right error'
   let h: Harness;
   let connector: SchemeConnector;
   before(async () => {
-    h = await startSimulator({ listen: true, slowDelayMs: 1_500 });
+    // Generous timeout: under a loaded CI machine a 400 ms budget made ordinary answers time out.
+    h = await startSimulator({ listen: true, slowDelayMs: 4_000 });
     connector = createOneLoginConnector({
       issuer: h.baseUrl,
       clientId: h.client.clientId,
       keys: { signing: h.client.privateJwk },
       didUrl: `${h.baseUrl}/identity/.well-known/did.json`,
       identityIssuer: `${h.baseUrl}/identity/`,
-      timeoutMs: 400,
+      timeoutMs: 2_000,
     });
   });
   after(() => h.close());

@@ -1,6 +1,7 @@
-import { decodeProtectedHeader, importJWK, type JWK, type JWTPayload, jwtVerify } from 'jose';
+import { decodeProtectedHeader, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import type { OneLoginAssertion } from '../../trust/index.ts';
 import { invalidResponse } from './connector-error.ts';
+import { importPublicKey } from './import-key.ts';
 import { confidenceRank } from './parse-vtr.ts';
 import type { ConnectorRuntime } from './runtime.ts';
 import { coreIdentityVcSchema, type DidDocument, parseWith } from './schemas.ts';
@@ -67,7 +68,7 @@ export async function verifyCoreIdentity(
 
   let payload: JWTPayload;
   try {
-    const key = await importJWK(jwk, 'ES256');
+    const key = await importPublicKey(jwk, 'ES256');
     ({ payload } = await jwtVerify(jwt, key, {
       algorithms: ['ES256'],
       issuer: rt.identityIssuer,

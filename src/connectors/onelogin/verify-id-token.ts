@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { decodeProtectedHeader, errors, importJWK, type JWTPayload, jwtVerify } from 'jose';
+import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
 import { GovbridgeError } from '../../kernel/index.ts';
 import { invalidResponse } from './connector-error.ts';
+import { importPublicKey } from './import-key.ts';
 import type { ConnectorRuntime } from './runtime.ts';
 
 /** ID tokens are ES256 by default, RS256 if registered ("Understand your ID token"); nothing else. */
@@ -99,7 +100,7 @@ async function keyFor(
   if (jwk.alg !== undefined && jwk.alg !== alg) {
     throw invalidResponse('id_token_alg', 'the ID token alg does not match the alg of its JWKS key');
   }
-  const key = await importJWK(jwk, alg);
+  const key = await importPublicKey(jwk, alg);
   if (key instanceof Uint8Array) throw invalidResponse('id_token_alg', 'symmetric keys are not accepted');
   return key;
 }

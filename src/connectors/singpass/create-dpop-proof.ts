@@ -10,7 +10,25 @@ import type { ConnectorDeps } from './types.ts';
  */
 export async function createDpopKey(): Promise<JWK> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  return exportJWK(privateKey);
+  const jwk = await exportJWK(privateKey);
+  imported.set(jwk, Promise.resolve(privateKey));
+  return jwk;
+}
+
+/**
+ * Signing keys already imported, by the JWK object they came from: a login signs up to three
+ * proofs with one key (PAR in one request, token and userinfo in the next), and an import costs
+ * about as much as the signature.
+ */
+const imported = new WeakMap<JWK, Promise<CryptoKey | Uint8Array>>();
+
+function signingKey(privateJwk: JWK): Promise<CryptoKey | Uint8Array> {
+  let key = imported.get(privateJwk);
+  if (key === undefined) {
+    key = importJWK(privateJwk, 'ES256');
+    imported.set(privateJwk, key);
+  }
+  return key;
 }
 
 export async function createDpopProof(
@@ -28,7 +46,7 @@ export async function createDpopProof(
     .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: kty!, crv: crv!, x: x!, y: y! } })
     .setIssuedAt(deps.clock.epochSeconds())
     .setJti(randomId(24))
-    .sign(await importJWK(privateJwk, 'ES256'));
+    .sign(await signingKey(privateJwk));
 }
 
 /**

@@ -19,6 +19,8 @@ export function createProviderKeys(
   metadata: () => Promise<ProviderMetadata>,
 ): ProviderKeys {
   let cached: { keys: JWK[]; fetchedAt: number } | undefined;
+  // Imported once per fetched key (a refresh brings new objects, imported afresh).
+  const imported = new WeakMap<JWK, Promise<CryptoKey | Uint8Array>>();
 
   const refresh = async (): Promise<JWK[]> => {
     const { jwks_uri } = await metadata();
@@ -53,6 +55,11 @@ export function createProviderKeys(
     }
     if (jwk === undefined)
       throw invalidResponse('signing_key', 'no Singpass ES256 key matches the token kid.');
-    return importJWK(jwk, 'ES256');
+    let key = imported.get(jwk);
+    if (key === undefined) {
+      key = importJWK(jwk, 'ES256');
+      imported.set(jwk, key);
+    }
+    return key;
   };
 }
