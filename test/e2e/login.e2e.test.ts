@@ -33,6 +33,9 @@ describe(`end-to-end logins (${testDialect()})`, () => {
     assert.match(consent.url, /\/interaction\/[^/]+\/consent$/);
     assert.match(html, /Share your details with/);
     assert.match(html, /Singapore to a service in the United Kingdom/);
+    // The header names the hub, not the relying party (the page names the service in its heading).
+    assert.match(html, /govuk-service-navigation__service-name">\s*<a[^>]*>\s*govbridge\s*</);
+    assert.match(html, /Nationality<\/th>\s*<td[^>]*>\s*Singapore\s*</);
     const done = await b.submit(consent.url, html, '/consent', { decision: 'agree' });
     const result = await done.res.text();
     assert.equal(done.res.status, 200, b.visited.join('\n'));
@@ -57,6 +60,19 @@ describe(`end-to-end logins (${testDialect()})`, () => {
     assert.equal(done.res.status, 200, b.visited.join('\n'));
     assert.match(done.url, /\/demo\/sg\//);
     assert.match(result, /urn:govbridge:loa:substantial/);
+  });
+
+  test('the life-events API and its OpenAPI document are served by the hub', async () => {
+    const list = await fetch(`${hub.url}/api/life-events`);
+    assert.equal(list.status, 200);
+    const { events } = (await list.json()) as { events: { id: string }[] };
+    assert.ok(events.some((e) => e.id === 'having_a_baby'));
+    const openapi = await fetch(`${hub.url}/api/openapi.json`);
+    assert.equal(openapi.status, 200);
+    assert.equal(((await openapi.json()) as { openapi: string }).openapi, '3.1.0');
+    const missing = await fetch(`${hub.url}/api/life-events/no_such_event`);
+    assert.equal(missing.status, 404);
+    assert.match(missing.headers.get('content-type') ?? '', /application\/problem\+json/);
   });
 
   test('declining consent returns access_denied to the service', async () => {

@@ -1,14 +1,33 @@
 /** Turn a released claim value into text for a page (always rendered through `text`, escaped). */
-export function displayClaim(value: unknown): string {
+/** Country names for ISO 3166-1 codes the hub shows most; other codes are shown as they are. */
+const COUNTRY_BY_CODE: Record<string, string> = {
+  GB: 'United Kingdom',
+  SG: 'Singapore',
+  MY: 'Malaysia',
+  CN: 'China',
+  IN: 'India',
+  US: 'United States',
+  AU: 'Australia',
+  TH: 'Thailand',
+};
+
+/** A claim value as text; `claim` lets a value be named in words (a country code, say). */
+export function displayClaim(value: unknown, claim?: string): string {
+  if (claim === 'nationalities' && Array.isArray(value)) {
+    return value.map((c) => COUNTRY_BY_CODE[String(c)] ?? String(c)).join(', ');
+  }
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return value ? 'Yes' : 'No';
   if (typeof value === 'number') return String(value);
-  if (Array.isArray(value)) return value.map(displayClaim).join(', ');
+  if (Array.isArray(value)) return value.map((v) => displayClaim(v)).join(', ');
   if (typeof value === 'object') {
     const o = value as Record<string, unknown>;
     if (typeof o['formatted'] === 'string') return o['formatted'];
-    return Object.values(o).map(displayClaim).filter(Boolean).join(', ');
+    return Object.values(o)
+      .map((v) => displayClaim(v))
+      .filter(Boolean)
+      .join(', ');
   }
   return '';
 }

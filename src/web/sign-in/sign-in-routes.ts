@@ -224,7 +224,7 @@ function chooserContext(view: Awaited<ReturnType<LoginService['describe']>>) {
   return {
     pageTitle: 'How do you want to prove your identity?',
     uid: view.uid,
-    serviceName: view.client.name,
+    rpName: view.client.name,
     agency: view.client.agency,
     country: COUNTRY_NAMES[view.client.country],
     schemes: view.schemes.map((s) => ({
@@ -252,7 +252,7 @@ function consentContext(
   return {
     pageTitle: `Share your details with ${client.name}?`,
     uid: pending.uid,
-    serviceName: client.name,
+    rpName: client.name,
     agency: client.agency,
     serviceCountry: COUNTRY_NAMES[client.country] ?? client.country,
     purpose: client.purpose,
@@ -262,7 +262,7 @@ function consentContext(
     attributes: result.attributes.map((a) => ({
       name: a,
       label: claimLabel(a, catalogue[a]?.description),
-      value: displayClaim(result.claims[a]),
+      value: displayClaim(result.claims[a], a),
     })),
   };
 }
