@@ -39,6 +39,7 @@ import {
   contentSecurityPolicyHeader,
   createLogger,
   hubPages,
+  lifeEventsApi,
   providerPageRenderers,
   type Views,
   webFoundation,
@@ -267,6 +268,9 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     schemes: [...connectors.keys()],
     revokeGrants: (consentId: string) => revokeGrantsOfConsent(ctx.storage, consentId),
   });
+
+  // Life events as a JSON API (OpenAPI at /api/openapi.json), for agency services to embed journeys.
+  await app.register(lifeEventsApi, { prefix: '/api', catalogue: ctx.catalogue });
 
   // The public keys each national scheme fetches from us (Singpass reads the RP's JWKS URL).
   app.get('/connectors/singpass/jwks', async (_req, reply) =>

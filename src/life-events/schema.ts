@@ -76,7 +76,8 @@ export const eventSchema = z.strictObject({
   id: slug,
   name: text,
   description: text,
-  eventDate: z.strictObject({ question: text }),
+  // `notFuture`: the event cannot lie ahead (a death); an answer after today is refused.
+  eventDate: z.strictObject({ question: text, notFuture: z.literal(true).optional() }),
   countries: z.array(country).min(1),
   services: z.array(slug).min(1),
 });
