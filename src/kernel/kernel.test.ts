@@ -26,3 +26,20 @@ test('publicView hides what is not exposed', () => {
   assert.doesNotMatch(hidden.message, /secret/);
   assert.equal(publicView(new Error('boom')).status, 500);
 });
+
+test('readTextLimited reads within the limit and refuses more, declared or streamed', async () => {
+  const { readTextLimited } = await import('./index.ts');
+  assert.equal(await readTextLimited(new Response('hello'), 5), 'hello');
+  assert.equal(await readTextLimited(new Response('hello!'), 5), undefined);
+  const declared = new Response('x', { headers: { 'content-length': '999999' } });
+  assert.equal(await readTextLimited(declared, 1000), undefined);
+  let pulls = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulls++;
+      controller.enqueue(new Uint8Array(1024));
+    },
+  });
+  assert.equal(await readTextLimited(new Response(endless), 10 * 1024), undefined);
+  assert.ok(pulls < 20, 'stops reading soon after the limit');
+});

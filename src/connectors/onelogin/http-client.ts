@@ -1,3 +1,4 @@
+import { readTextLimited, UPSTREAM_MAX_BODY_BYTES } from '../../kernel/index.ts';
 import { invalidResponse, upstreamTimeout, upstreamUnavailable } from './connector-error.ts';
 
 export interface HttpClient {
@@ -44,12 +45,17 @@ export async function requestJson(
     await res.body?.cancel();
     throw upstreamUnavailable(check, url, res.status);
   }
-  let text: string;
+  let text: string | undefined;
   try {
-    text = await res.text();
+    text = await readTextLimited(res, UPSTREAM_MAX_BODY_BYTES);
   } catch (err) {
     if (isTimeout(err)) throw upstreamTimeout(check, url, http.timeoutMs);
     throw upstreamUnavailable(check, url);
+  }
+  if (text === undefined) {
+    throw invalidResponse(check, `${check} response is larger than ${UPSTREAM_MAX_BODY_BYTES} bytes`, {
+      status: res.status,
+    });
   }
   let body: unknown;
   try {

@@ -1,4 +1,4 @@
-import { GovbridgeError } from '../../kernel/index.ts';
+import { GovbridgeError, readTextLimited, UPSTREAM_MAX_BODY_BYTES } from '../../kernel/index.ts';
 import type { ConnectorDeps } from './types.ts';
 
 /**
@@ -25,7 +25,15 @@ export async function fetchUpstream(
         },
       );
     }
-    return { response, body: await response.text() };
+    const body = await readTextLimited(response, UPSTREAM_MAX_BODY_BYTES);
+    if (body === undefined) {
+      throw new GovbridgeError(
+        'upstream_invalid_response',
+        `Singpass ${endpoint} answered with more than ${UPSTREAM_MAX_BODY_BYTES} bytes.`,
+        { detail: { scheme: 'singpass', endpoint, check: 'size' } },
+      );
+    }
+    return { response, body };
   } catch (err) {
     if (err instanceof GovbridgeError) throw err;
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || signal.aborted);
