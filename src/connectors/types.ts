@@ -21,6 +21,11 @@ export interface ConnectorBeginInput {
   /** Forwarded upstream; the simulators use it to pick a persona (and scenario) headlessly. */
   readonly loginHint?: string | undefined;
   readonly uiLocales?: string | undefined;
+  /**
+   * The relying party asked for a fresh authentication (`prompt=login` or `max_age`, OIDC Core
+   * §3.1.2.1): ask the scheme not to reuse its own single sign-on session, where it supports that.
+   */
+  readonly forceLogin?: boolean | undefined;
 }
 
 export interface ConnectorTransaction {

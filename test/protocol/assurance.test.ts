@@ -111,6 +111,22 @@ describe(`assurance and scheme choice (${testDialect()})`, () => {
     assert.equal(r.claims['acr'], SUBSTANTIAL);
   });
 
+  test('prompt=login and max_age reach One Login as a fresh sign-in, and the login completes', async () => {
+    for (const extra of [{ prompt: 'login' }, { max_age: '60' }]) {
+      const r = await rp.login({
+        params: {
+          scope: 'openid',
+          idp_hint: 'onelogin',
+          login_hint: 'eleanor-whitfield',
+          acr_values: SUBSTANTIAL,
+          ...extra,
+        },
+      });
+      assert.equal(r.claims['acr'], SUBSTANTIAL);
+      assert.ok(typeof r.claims['auth_time'] === 'number');
+    }
+  });
+
   test('essential acr claim in the claims parameter is honoured', async () => {
     const claims = JSON.stringify({ id_token: { acr: { essential: true, value: SUBSTANTIAL } } });
     await expectUnmet(

@@ -167,11 +167,13 @@ export class LoginService {
     }
     const uiLocales =
       typeof details.params['ui_locales'] === 'string' ? details.params['ui_locales'] : undefined;
+    const prompt = typeof details.params['prompt'] === 'string' ? details.params['prompt'].split(' ') : [];
     const begun = await connector.begin({
       request,
       redirectUri: this.callbackUrl(scheme),
       loginHint,
       uiLocales,
+      forceLogin: prompt.includes('login') || details.params['max_age'] !== undefined,
     });
     await this.#saveUpstream(begun.transaction.state, scheme, 'interaction', view.uid, begun.transaction);
     return begun.authorizationUrl;

@@ -45,6 +45,8 @@ export async function buildAuthorizationRequest(
   }
   if (input.loginHint !== undefined) claims.login_hint = input.loginHint;
   if (input.uiLocales !== undefined) claims.ui_locales = input.uiLocales;
+  // One Login honours prompt=login by asking the person to sign in again ("Authenticate your user").
+  if (input.forceLogin) claims.prompt = 'login';
 
   const requestObject = await new SignJWT(claims)
     .setProtectedHeader({ alg: 'RS256', kid: rt.signingKid, typ: 'JWT' })

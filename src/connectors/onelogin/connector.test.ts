@@ -127,6 +127,13 @@ describe('One Login connector against the simulator', () => {
     assert.deepEqual(Object.keys((payload.claims as { userinfo: object }).userinfo), IDENTITY_CLAIMS);
   });
 
+  it('asks One Login for a fresh sign-in (prompt=login) only when the relying party asked for one', async () => {
+    const plain = await connector.begin({ request: IDENTITY, redirectUri: REDIRECT_URI });
+    assert.equal(decodeJwt(new URL(plain.authorizationUrl).searchParams.get('request')!).prompt, undefined);
+    const fresh = await connector.begin({ request: IDENTITY, redirectUri: REDIRECT_URI, forceLogin: true });
+    assert.equal(decodeJwt(new URL(fresh.authorizationUrl).searchParams.get('request')!).prompt, 'login');
+  });
+
   it('publishes only the public part of its signing key', () => {
     const [key, ...rest] = connector.publicJwks().keys;
     assert.equal(rest.length, 0);
