@@ -87,8 +87,13 @@ export function watchPage(page: Page): { problems: string[] } {
     }
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('requestfailed', (req) =>
-    problems.push(`request failed: ${req.url()} ${req.failure()?.errorText ?? ''}`),
-  );
+  page.on('requestfailed', (req) => {
+    const reason = req.failure()?.errorText ?? '';
+    // ERR_ABORTED is the browser cancelling a request because the page navigated away (a favicon
+    // still loading when a form is submitted): a race, not a broken asset. A missing asset answers
+    // 4xx and is caught by the response listener above.
+    if (reason.includes('ERR_ABORTED')) return;
+    problems.push(`request failed: ${req.url()} ${reason}`);
+  });
   return { problems };
 }
