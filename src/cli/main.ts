@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { type AppContext, openContext } from '../app.ts';
 import { configurationReference, loadConfig } from '../config/index.ts';
 import { isGovbridgeError } from '../kernel/index.ts';
+import { LIFE_EVENTS_USAGE, lifeEventsCommand } from './life-events-command.ts';
 
 /**
  * Operator commands. Thin wrappers over the same services the hub uses, through the composition
@@ -19,7 +20,7 @@ Commands:
   clients register --file F            Register (or update) and approve a relying party from a JSON metadata file
   clients approve CLIENT_ID            Approve a self-registered (Dynamic Client Registration) relying party
   clients list                         List relying parties, with approved/pending status
-`;
+${LIFE_EVENTS_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
@@ -31,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(configurationReference());
     return 0;
   }
+  if (command === 'life-events') return lifeEventsCommand(sub, rest);
   const config = loadConfig();
   const ctx = await openContext(config);
   try {
