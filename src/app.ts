@@ -20,7 +20,7 @@ import {
 import { ConsentService } from './consent/index.ts';
 import { createDemoServices } from './demo/index.ts';
 import { GovbridgeError, keyFromBase64url, randomId } from './kernel/index.ts';
-import { type Catalogue, loadCatalogue } from './life-events/index.ts';
+import { type Catalogue, JourneyStore, loadCatalogue } from './life-events/index.ts';
 import {
   ONELOGIN_SCENARIOS,
   oneLoginSimulator,
@@ -39,6 +39,7 @@ import {
   contentSecurityPolicyHeader,
   createLogger,
   hubPages,
+  lifeEventPages,
   lifeEventsApi,
   providerPageRenderers,
   type Views,
@@ -267,6 +268,12 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     trust: ctx.trust,
     schemes: [...connectors.keys()],
     revokeGrants: (consentId: string) => revokeGrantsOfConsent(ctx.storage, consentId),
+  });
+
+  await app.register(lifeEventPages, {
+    config,
+    catalogue: ctx.catalogue,
+    journeys: new JourneyStore(ctx.storage),
   });
 
   // Life events as a JSON API (OpenAPI at /api/openapi.json), for agency services to embed journeys.

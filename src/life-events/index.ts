@@ -23,6 +23,7 @@ export {
 } from './evaluate-journey.ts';
 export { describeParameter, type Eligibility } from './explain-decision.ts';
 export { formatAmount, formatDate, formatParameterValue } from './format-value.ts';
+export { JourneyStore, type SavedAnswer, type SavedJourney } from './journey-store.ts';
 export { formatPath, loadCatalogue } from './load-catalogue.ts';
 export { parameterOn, parametersOn } from './resolve-parameter.ts';
 export { type CaseFailure, formatCaseFailure, runCases } from './run-cases.ts';

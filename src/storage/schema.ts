@@ -106,6 +106,21 @@ export interface GrantClaimsTable {
   expires_at: number;
 }
 
+/** A citizen's saved life-event journey (life-events/journey-store.ts). */
+export interface JourneyTable {
+  journey_id: string;
+  account_id: string;
+  event_id: string;
+  /** `YYYY-MM-DD`. */
+  event_date: string;
+  /** JSON object: fact id → answer (null: the citizen does not know). */
+  answers: string;
+  /** JSON list of the service ids the citizen has marked done. */
+  steps_done: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   upstream_logins: UpstreamLoginTable;
   grant_claims: GrantClaimsTable;
@@ -116,4 +131,5 @@ export interface Database {
   consents: ConsentTable;
   releases: ReleaseTable;
   settings: SettingTable;
+  journeys: JourneyTable;
 }

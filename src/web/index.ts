@@ -15,6 +15,7 @@ export {
 export { type FormErrors, type FormErrorsOptions, type FormIssue, formErrors } from './forms.ts';
 export { type WebFoundationOptions, webFoundation } from './foundation.ts';
 export { hubPages, providerPageRenderers } from './hub-pages.ts';
+export { type LifeEventPagesOptions, lifeEventPages } from './journeys/journey-pages.ts';
 export { type LifeEventsApiOptions, lifeEventsApi } from './life-events-api/index.ts';
 export { createLogger, loggerOptions, pathOnly, redactDeep } from './logging.ts';
 export { addViewsPath, render } from './render.ts';

@@ -1,0 +1,329 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { TestBrowser } from '../support/http.ts';
+import { startTestHub, type TestHub } from '../support/hub.ts';
+
+/**
+ * The life-event pages through the whole hub. The citizen signs in the way a person does: on
+ * /account/consents, with the Singpass simulator, choosing a persona (headlessly, through the
+ * TestBrowser); the hub then sets its signed account cookie.
+ */
+let hub: TestHub;
+before(async () => {
+  hub = await startTestHub();
+});
+after(async () => {
+  await hub?.close();
+});
+
+async function signIn(persona: string): Promise<TestBrowser> {
+  const b = new TestBrowser();
+  const start = await b.follow(`${hub.url}/account/consents`);
+  const chooser = await b.submit(start.url, await start.res.text(), '/account/sign-in', {
+    scheme: 'singpass',
+  });
+  assert.equal(chooser.res.status, 200, b.visited.join('\n'));
+  const done = await b.submit(chooser.url, await chooser.res.text(), '', { persona });
+  assert.match(done.url, /\/account\/consents$/, b.visited.join('\n'));
+  await done.res.arrayBuffer();
+  return b;
+}
+
+interface Page {
+  status: number;
+  url: string;
+  html: string;
+}
+
+async function get(b: TestBrowser, path: string): Promise<Page> {
+  const { res, url } = await b.follow(`${hub.url}${path}`);
+  return { status: res.status, url, html: await res.text() };
+}
+
+async function submit(
+  b: TestBrowser,
+  page: Page,
+  action: string,
+  fields: Record<string, string>,
+): Promise<Page> {
+  const { res, url } = await b.submit(page.url, page.html, action, fields);
+  return { status: res.status, url, html: await res.text() };
+}
+
+function text(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/\s+/g, ' ');
+}
+
+function errorSummary(html: string): string {
+  const m = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(html);
+  return m ? text(m[0]).trim() : '';
+}
+
+function step(html: string, serviceId: string): string {
+  const id = `id="step-${serviceId.replace(/[^a-z0-9_-]/g, '-')}"`;
+  const start = html.indexOf(id);
+  assert.ok(start >= 0, `no step ${serviceId}`);
+  const rest = html.slice(start + id.length);
+  const end = rest.search(/id="step-|<\/ol>/);
+  return text(rest.slice(0, end));
+}
+
+function heading(html: string): string {
+  return text(
+    /<h1[\s\S]*?<\/h1>|<legend[^>]*govuk-fieldset__legend--l[\s\S]*?<\/legend>|<label[^>]*govuk-label--l[\s\S]*?<\/label>/.exec(
+      html,
+    )?.[0] ?? '',
+  ).trim();
+}
+
+const SECOND_CHILD_SG: Record<string, Record<string, string>> = {
+  'Where was the baby born?': { value: 'singapore' },
+  'Is (or will) the child be a Singapore citizen?': { value: 'yes' },
+  "Were the child's parents lawfully married to each other when the child was born?": { value: 'yes' },
+  'Which child is this in your family? (1 for your first child, 2 for your second…)': { value: '2' },
+};
+
+async function startJourney(b: TestBrowser, event: string, date: [string, string, string]): Promise<Page> {
+  const choose = await get(b, '/life-events');
+  assert.equal(choose.status, 200);
+  return submit(b, choose, '/life-events/start', {
+    event,
+    'eventDate-day': date[0],
+    'eventDate-month': date[1],
+    'eventDate-year': date[2],
+  });
+}
+
+/** Answer the questions from `answers` (by question), skip every other; ends on the journey page. */
+async function answerAll(b: TestBrowser, first: Page, answers: Record<string, Record<string, string>>) {
+  let page = first;
+  const asked: string[] = [];
+  for (let i = 0; i < 40 && /\/questions/.test(page.url); i++) {
+    assert.equal(page.status, 200, page.html);
+    const q = heading(page.html);
+    asked.push(q);
+    const fields = answers[q] ?? { skip: '1' };
+    page = await submit(b, page, '/questions', fields);
+  }
+  assert.match(page.url, /\/life-events\/journeys\/[0-9a-f-]+$/);
+  return { page, asked };
+}
+
+test('having a baby: second child, married parents, Singapore → Baby Bonus S$11,000, register by 12 April 2025', async () => {
+  const b = await signIn('sg-citizen-young');
+  const first = await startJourney(b, 'having_a_baby', ['1', '3', '2025']);
+  assert.match(first.url, /\/questions$/);
+  const { page, asked } = await answerAll(b, first, SECOND_CHILD_SG);
+  // One question per page, each asked once, the rules' questions only.
+  assert.equal(new Set(asked).size, asked.length);
+  assert.ok(asked.includes('Where was the baby born?'));
+
+  assert.equal(page.status, 200);
+  const bonus = step(page.html, 'sg.baby_bonus_cash_gift');
+  assert.match(bonus, /Singapore/);
+  assert.match(bonus, /Ministry of Social and Family Development/);
+  assert.match(bonus, /Likely amount: S\$11,000/);
+  assert.match(bonus, /likely to be eligible/);
+  assert.match(page.html, /href="https:\/\/www\.madeforfamilies\.gov\.sg\//);
+
+  const register = step(page.html, 'sg.register_birth');
+  assert.match(register, /By 12 April 2025/);
+  assert.match(register, /Immigration &amp; Checkpoints Authority|Immigration & Checkpoints Authority/);
+  assert.match(register, /You can reuse your verified details: name, address\./);
+  // Today is past 12 April 2025 and the step is not done.
+  assert.match(register, /Overdue/);
+
+  // Born in Singapore: registering in England and Wales is not for them.
+  const ukRegister = step(page.html, 'uk.register_birth');
+  assert.match(ukRegister, /Cannot do – not eligible/);
+  assert.doesNotMatch(ukRegister, /Mark as done|reuse your verified details/);
+  // Skipped ("I don't know") → may be eligible, and what is needed links back to the question.
+  const benefit = step(page.html, 'uk.child_benefit');
+  assert.match(benefit, /may be eligible/);
+  // Its deadline (three months after the birth) has passed too: overdue even while still unsure.
+  assert.match(benefit, /By 1 June 2025/);
+  assert.match(benefit, /Overdue/);
+  assert.match(benefit, /We still need to know/);
+  assert.match(page.html, /href="\/life-events\/journeys\/[0-9a-f-]+\/questions\?fact=lives_in_uk"/);
+  assert.match(text(page.html), /Progress: 0 done, 6 to do, 2 overdue\./);
+
+  // Mark done → Done, and the progress moves.
+  const marked = await submit(b, page, '/steps', { step: 'sg.register_birth', done: 'yes' });
+  assert.equal(marked.status, 200);
+  assert.match(step(marked.html, 'sg.register_birth'), /Done/);
+  assert.doesNotMatch(step(marked.html, 'sg.register_birth'), /Overdue/);
+  assert.match(text(marked.html), /Progress: 1 done, 6 to do, 1 overdue\./);
+  // …and back to not done.
+  const forms = [...marked.html.matchAll(/<form[^>]*action="([^"]*\/steps)"[\s\S]*?<\/form>/g)];
+  const registerForm = forms.find((f) => f[0].includes('value="sg.register_birth"'));
+  assert.ok(registerForm);
+  assert.match(registerForm[0], /name="done" value="no"/);
+
+  // The journey is saved: it is listed with its progress, and resumes.
+  const list = await get(b, '/life-events');
+  assert.match(text(list.html), /Your journeys/);
+  assert.match(text(list.html), /Having a baby, 1 March 2025 1 done, 6 to do, 1 overdue/);
+  const resumed = await get(b, new URL(page.url).pathname);
+  assert.match(step(resumed.html, 'sg.register_birth'), /Done/);
+
+  // Answering a skipped question later changes the journey.
+  const later = await get(b, `${new URL(page.url).pathname}/questions?fact=lives_in_uk`);
+  assert.equal(later.status, 200);
+  assert.equal(heading(later.html), 'Do you live in the UK?');
+});
+
+test('an unknown life event: on the choose page and on start, an error summary, never a 500', async () => {
+  const b = await signIn('sg-citizen-young');
+  const unknown = await get(b, '/life-events?event=winning_the_lottery');
+  assert.equal(unknown.status, 400);
+  assert.match(errorSummary(unknown.html), /We do not know that life event/);
+
+  const posted = await startJourney(b, 'winning_the_lottery', ['1', '3', '2025']);
+  assert.equal(posted.status, 400);
+  assert.match(errorSummary(posted.html), /We do not know that life event/);
+  assert.match(posted.html, /<title>Error: /);
+
+  const none = await startJourney(b, '', ['1', '3', '2025']);
+  assert.equal(none.status, 400);
+  assert.match(errorSummary(none.html), /Select a life event/);
+
+  const preselected = await get(b, '/life-events?event=having_a_baby');
+  assert.equal(preselected.status, 200);
+  assert.match(preselected.html, /value="having_a_baby" checked/);
+});
+
+test('event dates: impossible, future date of death, before the catalogue, missing parts', async () => {
+  const b = await signIn('sg-citizen-young');
+  const cases: [string, [string, string, string], RegExp][] = [
+    ['having_a_baby', ['31', '2', '2025'], /Enter a real date/],
+    ['having_a_baby', ['x', '2', '2025'], /Enter a real date/],
+    ['having_a_baby', ['', '', ''], /Enter date of birth/],
+    ['having_a_baby', ['1', '', '2025'], /Date of birth must include a month/],
+    [
+      'death_of_a_loved_one',
+      ['1', '1', String(new Date().getUTCFullYear() + 1)],
+      /Date of death must be today or in the past/,
+    ],
+    ['having_a_baby', ['1', '1', '2021'], /Date of birth must be on or after 29 May 2022/],
+  ];
+  for (const [event, date, message] of cases) {
+    const page = await startJourney(b, event, date);
+    assert.equal(page.status, 400, `${event} ${date.join('/')}`);
+    assert.match(errorSummary(page.html), message);
+    assert.match(page.html, /govuk-error-message/);
+  }
+  const early = await startJourney(b, 'having_a_baby', ['1', '1', '2021']);
+  assert.match(text(early.html), /we do not have the rules from before then/);
+});
+
+test('malformed answers: a message on the question page, GOV.UK wording, nothing stored', async () => {
+  const b = await signIn('sg-citizen-mid');
+  const first = await startJourney(b, 'having_a_baby', ['1', '3', '2025']);
+  const base = new URL(first.url).pathname;
+  const ask = (fact: string) => get(b, `${base}?fact=${fact}`);
+
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['child_birth_order', { value: 'two' }, /Enter a number/],
+    ['child_birth_order', { value: '1.5' }, /Enter a whole number/],
+    ['child_birth_order', { value: '0' }, /must be 1 or more/],
+    ['adjusted_net_income', { value: '-5' }, /Income must be 0 or more/],
+    ['adjusted_net_income', { value: '£lots' }, /Enter a number/],
+    ['parents_married', { value: 'maybe' }, /Select yes or no/],
+    ['parents_married', {}, /Select yes or no/],
+    ['birth_place', { value: 'mars' }, /Select one option/],
+  ];
+  for (const [fact, fields, message] of cases) {
+    const page = await ask(fact);
+    assert.equal(page.status, 200);
+    const answered = await submit(b, page, '/questions', fields);
+    assert.equal(answered.status, 400, `${fact} ${JSON.stringify(fields)}`);
+    assert.match(errorSummary(answered.html), message);
+    assert.match(answered.html, /<title>Error: /);
+    assert.match(answered.html, /govuk-error-message/);
+  }
+  // Nothing malformed was stored: the question comes back empty.
+  const again = await ask('child_birth_order');
+  assert.match(again.html, /<input[^>]*id="value"[^>]*>/);
+  assert.doesNotMatch(/<input[^>]*id="value"[^>]*>/.exec(again.html)![0], /value="(two|1\.5|0)"/);
+
+  // The income question shows £ as a prefix; a good answer is accepted.
+  const income = await ask('adjusted_net_income');
+  assert.match(income.html, /govuk-input__prefix[^>]*>£</);
+  const ok = await submit(b, income, '/questions', { value: '60,000' });
+  assert.equal(ok.status, 200);
+
+  // A question that is not part of this journey.
+  const page = await ask('parents_married');
+  const foreign = await submit(b, page, '/questions', { fact: 'monthly_fixed_salary_sgd', value: '1' });
+  assert.equal(foreign.status, 400);
+  const notHere = await ask('monthly_fixed_salary_sgd');
+  assert.equal(notHere.status, 404);
+});
+
+test('dates in answers: impossible and future dates of death registration', async () => {
+  const b = await signIn('sg-citizen-mid');
+  const first = await startJourney(b, 'death_of_a_loved_one', ['3', '2', '2025']);
+  assert.match(first.url, /\/questions$/);
+  const page = await get(b, `${new URL(first.url).pathname}?fact=death_registration_date`);
+  const impossible = await submit(b, page, '/questions', {
+    'value-day': '30',
+    'value-month': '2',
+    'value-year': '2025',
+  });
+  assert.equal(impossible.status, 400);
+  assert.match(errorSummary(impossible.html), /Enter a real date/);
+  const future = await submit(b, page, '/questions', {
+    'value-day': '1',
+    'value-month': '1',
+    'value-year': String(new Date().getUTCFullYear() + 1),
+  });
+  assert.equal(future.status, 400);
+  assert.match(errorSummary(future.html), /must be today or in the past/);
+  const ok = await submit(b, page, '/questions', {
+    'value-day': '4',
+    'value-month': '2',
+    'value-year': '2025',
+  });
+  assert.equal(ok.status, 200);
+});
+
+test("another account's journey, or an unknown id, is 404; signed out is asked to sign in", async () => {
+  const owner = await signIn('sg-citizen-young');
+  const first = await startJourney(owner, 'having_a_baby', ['1', '3', '2025']);
+  const path = new URL(first.url).pathname.replace(/\/questions$/, '');
+  const ownerPage = await get(owner, path);
+  assert.equal(ownerPage.status, 200);
+
+  const other = await signIn('sg-citizen-senior');
+  for (const p of [
+    path,
+    `${path}/questions`,
+    '/life-events/journeys/00000000-0000-4000-8000-000000000000',
+    '/life-events/journeys/nonsense',
+  ]) {
+    const page = await get(other, p);
+    assert.equal(page.status, 404, p);
+    assert.match(page.html, /Page not found/);
+  }
+  // Posting with the other account's own CSRF token is refused as not found too.
+  const mine = await get(other, '/life-events');
+  const forged = mine.html.replace('action="/life-events/start"', `action="${path}/steps"`);
+  const posted = await submit(other, { ...mine, html: forged }, '/steps', {
+    step: 'sg.register_birth',
+    done: 'yes',
+  });
+  assert.equal(posted.status, 404);
+  assert.doesNotMatch(step((await get(owner, path)).html, 'sg.register_birth'), /Done/);
+  assert.doesNotMatch(text((await get(other, '/life-events')).html), /Your journeys/);
+
+  const anonymous = new TestBrowser();
+  const signedOut = await get(anonymous, path);
+  assert.equal(signedOut.status, 200);
+  assert.match(heading(signedOut.html), /Sign in to plan a life event/);
+  assert.match(signedOut.html, /href="\/account\/consents"/);
+});
