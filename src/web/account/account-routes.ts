@@ -26,6 +26,16 @@ export interface AccountRoutesOptions {
   revokeGrants: (consentId: string) => Promise<unknown>;
 }
 
+/**
+ * Where to go after signing in: only a same-origin path under the hub's own citizen pages. Anything
+ * else (another origin, `//host`, a backslash trick, a scheme) is ignored (no open redirect).
+ */
+export function safeReturnPath(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 200 || value.includes('..')) return undefined;
+  if (!/^\/(life-events|account)(\/[A-Za-z0-9._~/-]*)?(\?[A-Za-z0-9=&._~-]*)?$/.test(value)) return undefined;
+  return value;
+}
+
 const dateFormat = new Intl.DateTimeFormat('en-GB', {
   dateStyle: 'long',
   timeStyle: 'short',
@@ -35,40 +45,46 @@ const dateFormat = new Intl.DateTimeFormat('en-GB', {
 export async function registerAccountRoutes(app: FastifyInstance, o: AccountRoutesOptions): Promise<void> {
   const catalogue = attributeCatalogue(o.trust);
 
-  app.get<{ Querystring: { withdrawn?: string } }>('/account/consents', async (req, reply) => {
-    const accountId = accountFromCookie(req, o.config);
-    if (!accountId) {
-      return reply.view('account/sign-in.njk', {
-        pageTitle: 'Sign in to see your consents',
+  app.get<{ Querystring: { withdrawn?: string; return?: string } }>(
+    '/account/consents',
+    async (req, reply) => {
+      const accountId = accountFromCookie(req, o.config);
+      const returnTo = safeReturnPath(req.query.return);
+      if (accountId && returnTo) return reply.redirect(returnTo, 303);
+      if (!accountId) {
+        return reply.view('account/sign-in.njk', {
+          pageTitle: returnTo ? 'Sign in to continue' : 'Sign in to see your consents',
+          navActive: 'consents',
+          returnTo,
+          schemes: o.schemes.map((s) => ({ value: s, text: SCHEME_NAMES[s] ?? s })),
+        });
+      }
+      const consents = await o.consents.list(accountId);
+      const rows = [];
+      for (const c of consents) {
+        const client = await o.clients.get(c.clientId);
+        rows.push({
+          consentId: c.consentId,
+          service: client?.name ?? c.clientId,
+          agency: client?.agency ?? '',
+          country: client ? (COUNTRY_NAMES[client.country] ?? client.country) : '',
+          purpose: c.purpose,
+          attributes: c.attributes.map((a) => claimLabel(a, catalogue[a]?.description)).join(', '),
+          grantedAt: dateFormat.format(c.grantedAt),
+          withdrawnAt: c.withdrawnAt ? dateFormat.format(c.withdrawnAt) : undefined,
+          active: c.withdrawnAt === null,
+        });
+      }
+      return reply.view('account/consents.njk', {
+        pageTitle: 'Your consents',
         navActive: 'consents',
-        schemes: o.schemes.map((s) => ({ value: s, text: SCHEME_NAMES[s] ?? s })),
+        consents: rows,
+        withdrawn: req.query.withdrawn === '1',
       });
-    }
-    const consents = await o.consents.list(accountId);
-    const rows = [];
-    for (const c of consents) {
-      const client = await o.clients.get(c.clientId);
-      rows.push({
-        consentId: c.consentId,
-        service: client?.name ?? c.clientId,
-        agency: client?.agency ?? '',
-        country: client ? (COUNTRY_NAMES[client.country] ?? client.country) : '',
-        purpose: c.purpose,
-        attributes: c.attributes.map((a) => claimLabel(a, catalogue[a]?.description)).join(', '),
-        grantedAt: dateFormat.format(c.grantedAt),
-        withdrawnAt: c.withdrawnAt ? dateFormat.format(c.withdrawnAt) : undefined,
-        active: c.withdrawnAt === null,
-      });
-    }
-    return reply.view('account/consents.njk', {
-      pageTitle: 'Your consents',
-      navActive: 'consents',
-      consents: rows,
-      withdrawn: req.query.withdrawn === '1',
-    });
-  });
+    },
+  );
 
-  app.post<{ Body: { scheme?: string } }>(
+  app.post<{ Body: { scheme?: string; returnTo?: string } }>(
     '/account/sign-in',
     { preHandler: verifyCsrf, config: { formPage: '/account/consents' } },
     async (req, reply) => {
@@ -77,13 +93,19 @@ export async function registerAccountRoutes(app: FastifyInstance, o: AccountRout
         return reply.code(400).view('account/sign-in.njk', {
           pageTitle: 'Sign in to see your consents',
           navActive: 'consents',
+          returnTo: safeReturnPath(req.body?.returnTo),
           schemes: o.schemes.map((s) => ({ value: s, text: SCHEME_NAMES[s] ?? s })),
           errorList: [{ text: 'Select how you want to sign in', href: '#scheme' }],
           schemeError: 'Select how you want to sign in',
         });
       }
       const binding = randomId();
-      reply.setCookie(bindingCookieName(o.config), binding, { ...hubCookieOptions(o.config), maxAge: 600 });
+      // The return path travels with the browser binding (signed), never through the national scheme.
+      const returnTo = safeReturnPath(req.body?.returnTo) ?? '';
+      reply.setCookie(bindingCookieName(o.config), `${binding}|${returnTo}`, {
+        ...hubCookieOptions(o.config),
+        maxAge: 600,
+      });
       const url = await o.login.startAccountSignIn(scheme, binding);
       return reply.redirect(url, 303);
     },

@@ -4,6 +4,7 @@ import type { Config } from '../../config/index.ts';
 import { GovbridgeError, isGovbridgeError } from '../../kernel/index.ts';
 import { attributeCatalogue, type SchemeId, type TrustFramework } from '../../trust/index.ts';
 import { bindingCookieName, setAccountCookie } from '../account/account-cookie.ts';
+import { safeReturnPath } from '../account/account-routes.ts';
 import { verifyCsrf } from '../security.ts';
 import { COUNTRY_NAMES, claimLabel, displayClaim, SCHEME_COUNTRY, SCHEME_NAMES } from './display.ts';
 
@@ -117,17 +118,18 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
         );
       }
       const bindingRaw = req.cookies[bindingCookieName(o.config)];
-      const binding = bindingRaw ? req.unsignCookie(bindingRaw) : undefined;
+      const unsigned = bindingRaw ? req.unsignCookie(bindingRaw) : undefined;
+      const [binding, returnTo] = unsigned?.valid && unsigned.value ? unsigned.value.split('|') : [];
       const outcome = await login.callback(
         ...raw(req, reply),
         req.params.scheme,
         params,
-        binding?.valid ? (binding.value ?? undefined) : undefined,
+        binding || undefined,
       );
       if (outcome.kind !== 'account') throw new GovbridgeError('bad_request', 'Unexpected sign-in response');
       reply.clearCookie(bindingCookieName(o.config), { path: '/' });
       setAccountCookie(reply, o.config, outcome.accountId);
-      return redirect(reply, '/account/consents');
+      return redirect(reply, safeReturnPath(returnTo) ?? '/account/consents');
     },
   );
 
