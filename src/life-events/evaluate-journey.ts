@@ -216,7 +216,7 @@ export function decide(service: Service, run: (expr: CompiledExpression) => Outc
     const { currency, period, description } = service.amount;
     amount =
       outcome.status === 'known'
-        ? { status: 'known', value: outcome.value as number, currency, period, description }
+        ? { status: 'known', value: toMinorUnit(outcome.value as number), currency, period, description }
         : { status: 'unknown', missing: outcome.missing, currency, period, description };
   }
   return {
@@ -225,6 +225,14 @@ export function decide(service: Service, run: (expr: CompiledExpression) => Outc
     ...(deadline ? { deadline } : {}),
     ...(amount ? { amount } : {}),
   };
+}
+
+/**
+ * Money is stated to the penny or cent: binary floating point leaves 0.33899999999999997 where the
+ * rule meant 0.339, and nobody is paid a fraction of a penny. Rounded half away from zero.
+ */
+export function toMinorUnit(value: number): number {
+  return (Math.sign(value) * Math.round(Math.abs(value) * 100 + Number.EPSILON * 100)) / 100;
 }
 
 function toQuestion(catalogue: Catalogue, factId: string, neededBy: readonly string[]): Question {

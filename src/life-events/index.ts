@@ -23,7 +23,12 @@ export {
 } from './evaluate-journey.ts';
 export { describeParameter, type Eligibility } from './explain-decision.ts';
 export { formatAmount, formatDate, formatParameterValue } from './format-value.ts';
-export { JourneyStore, type SavedAnswer, type SavedJourney } from './journey-store.ts';
+export {
+  JourneyStore,
+  type SavedAnswer,
+  type SavedJourney,
+  type VerifiedDetails,
+} from './journey-store.ts';
 export { formatPath, loadCatalogue } from './load-catalogue.ts';
 export { parameterOn, parametersOn } from './resolve-parameter.ts';
 export { type CaseFailure, formatCaseFailure, runCases } from './run-cases.ts';
@@ -48,3 +53,11 @@ export type {
   Service,
 } from './types.ts';
 export type { ValidateOptions } from './validate-catalogue.ts';
+export {
+  claimAsFact,
+  LIFE_EVENTS_CLIENT_ID,
+  LIFE_EVENTS_PURPOSE,
+  recordVerifiedDetails,
+  verifiableFacts,
+  verifiedFactValues,
+} from './verified-details.ts';

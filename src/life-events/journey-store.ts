@@ -1,4 +1,4 @@
-import { type Clock, systemClock, uuid } from '../kernel/index.ts';
+import { type Clock, GovbridgeError, seal, systemClock, unseal, uuid } from '../kernel/index.ts';
 import type { JourneyTable, Storage } from '../storage/index.ts';
 
 /**
@@ -24,15 +24,33 @@ export interface SavedJourney {
   readonly stepsDone: readonly string[];
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** Verified details the citizen agreed to use on this journey (undefined: none). */
+  readonly verified?: VerifiedDetails;
+}
+
+/** Common claims from a national sign-in, with where they came from, kept sealed on the journey. */
+export interface VerifiedDetails {
+  /** Common claim name → value, as the trust framework mapped it. */
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** The scheme that verified them (`singpass`, `onelogin`). */
+  readonly scheme: string;
+  readonly trustFrameworkVersion: string;
+  /** ISO 8601. */
+  readonly verifiedAt: string;
+  /** The consent under which they are used; withdrawing it removes them. */
+  readonly consentId: string;
 }
 
 export class JourneyStore {
   readonly #storage: Storage;
   readonly #clock: Clock;
+  readonly #kek: Uint8Array | undefined;
 
-  constructor(storage: Storage, clock: Clock = systemClock) {
+  /** `kek` seals verified details at rest; without it the store refuses to keep any. */
+  constructor(storage: Storage, clock: Clock = systemClock, kek?: Uint8Array) {
     this.#storage = storage;
     this.#clock = clock;
+    this.#kek = kek;
   }
 
   async create(input: { accountId: string; eventId: string; eventDate: string }): Promise<SavedJourney> {
@@ -48,7 +66,7 @@ export class JourneyStore {
       updated_at: now,
     };
     await this.#storage.db.insertInto('journeys').values(row).execute();
-    return fromRow(row);
+    return this.#fromRow(row);
   }
 
   /** The account's journey, or undefined when there is none with that id for this account. */
@@ -59,7 +77,7 @@ export class JourneyStore {
       .where('journey_id', '=', journeyId)
       .where('account_id', '=', accountId)
       .executeTakeFirst();
-    return row ? fromRow(row) : undefined;
+    return row ? this.#fromRow(row) : undefined;
   }
 
   /** The account's journeys, most recently changed first. */
@@ -71,7 +89,7 @@ export class JourneyStore {
       .orderBy('updated_at', 'desc')
       .orderBy('created_at', 'desc')
       .execute();
-    return rows.map(fromRow);
+    return rows.map((r) => this.#fromRow(r));
   }
 
   /** Merge answers into the journey's (a `null` records "I don't know"). Undefined when not found. */
@@ -96,6 +114,52 @@ export class JourneyStore {
     });
   }
 
+  /** Keep verified details on the account's journey, sealed (replacing any). False when not found. */
+  async setVerified(accountId: string, journeyId: string, details: VerifiedDetails): Promise<boolean> {
+    const kek = this.#requireKek();
+    const r = await this.#storage.db
+      .updateTable('journeys')
+      .set({
+        verified_sealed: seal(kek, JSON.stringify(details), `journey-verified:${journeyId}`),
+        updated_at: this.#clock.now().getTime(),
+      })
+      .where('journey_id', '=', journeyId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Remove the verified details kept under a consent from the account's journeys (it was withdrawn). */
+  async removeVerified(accountId: string, consentId: string): Promise<number> {
+    let removed = 0;
+    for (const j of await this.list(accountId)) {
+      if (j.verified?.consentId !== consentId) continue;
+      await this.#storage.db
+        .updateTable('journeys')
+        .set({ verified_sealed: null })
+        .where('journey_id', '=', j.journeyId)
+        .where('account_id', '=', accountId)
+        .execute();
+      removed++;
+    }
+    return removed;
+  }
+
+  #requireKek(): Uint8Array {
+    if (!this.#kek)
+      throw new GovbridgeError('server_error', 'The journey store has no key to seal verified details');
+    return this.#kek;
+  }
+
+  #fromRow(row: JourneyTable): SavedJourney {
+    const base = fromRow(row);
+    if (!row.verified_sealed || !this.#kek) return base;
+    const details = JSON.parse(
+      unseal(this.#kek, row.verified_sealed, `journey-verified:${row.journey_id}`),
+    ) as VerifiedDetails;
+    return { ...base, verified: details };
+  }
+
   /** Read, change and write in one transaction, so two tabs cannot lose each other's answers. */
   async #change(
     accountId: string,
@@ -111,7 +175,7 @@ export class JourneyStore {
       if (this.#storage.capabilities.skipLocked) query = query.forUpdate();
       const row = await query.executeTakeFirst();
       if (!row) return undefined;
-      const current = fromRow(row);
+      const current = this.#fromRow(row);
       const change = fn(current);
       const updated: JourneyTable = {
         ...row,
@@ -125,7 +189,7 @@ export class JourneyStore {
         .where('journey_id', '=', journeyId)
         .where('account_id', '=', accountId)
         .execute();
-      return fromRow(updated);
+      return this.#fromRow(updated);
     });
   }
 }

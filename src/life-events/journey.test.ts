@@ -234,3 +234,12 @@ test('bulk evaluation streams one result per citizen, without traces, and isolat
   }
   assert.equal(count, 101);
 });
+
+test('money results are stated to the penny (no floating-point tails)', async () => {
+  const { toMinorUnit } = await import('./evaluate-journey.ts');
+  assert.equal(toMinorUnit(0.33899999999999997), 0.34);
+  assert.equal(toMinorUnit(0.1 + 0.2), 0.3);
+  assert.equal(toMinorUnit(13.025), 13.03);
+  assert.equal(toMinorUnit(-1.005), -1.01);
+  assert.equal(toMinorUnit(11000), 11000);
+});
