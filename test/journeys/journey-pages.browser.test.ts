@@ -26,14 +26,16 @@ test('life-event pages pass axe: sign-in needed, choose, question with an error,
     await j.check('signed out', { heading: 'Sign in to plan a life event' });
 
     // Sign in the way a person does: on "Your consents", with the Singpass simulator.
-    await j.clickTo(page.getByRole('button', { name: 'Sign in' }), /\/account\/consents$/);
+    // The sign-in comes back to the life-events page it started from.
+    await j.clickTo(
+      page.getByRole('button', { name: 'Sign in' }),
+      /\/account\/consents\?return=\/life-events$/,
+    );
+    await j.check('sign in to continue', { heading: 'Sign in to see your consents' });
     await page.getByLabel('Singpass').check();
     await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/simulators\/singpass\//);
     await page.getByLabel(/\(sg-citizen-young\)/).check();
-    await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/account\/consents$/);
-    await j.check('signed in', { heading: 'Your consents' });
-
-    await j.goto(`${hub.url}/life-events`);
+    await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/life-events$/);
     await j.check('choose a life event', { heading: 'Plan what to do after a life event' });
     await j.clickTo(page.getByRole('button', { name: 'Start' }), /\/life-events\/start$/);
     await j.check('choose with errors', { status: 400, heading: 'Plan what to do after a life event' });
