@@ -19,8 +19,14 @@ import {
 } from './connectors/index.ts';
 import { ConsentService } from './consent/index.ts';
 import { createDemoServices } from './demo/index.ts';
-import { GovbridgeError, keyFromBase64url, randomId } from './kernel/index.ts';
-import { type Catalogue, JourneyStore, loadCatalogue } from './life-events/index.ts';
+import { GovbridgeError, keyFromBase64url, randomId, systemClock } from './kernel/index.ts';
+import {
+  type Catalogue,
+  JourneyStore,
+  LIFE_EVENTS_CLIENT_ID,
+  loadCatalogue,
+  recordVerifiedDetails,
+} from './life-events/index.ts';
 import {
   ONELOGIN_SCENARIOS,
   oneLoginSimulator,
@@ -253,6 +259,8 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     publicUrl,
   });
 
+  const journeys = new JourneyStore(ctx.storage, systemClock, ctx.kek);
+
   await app.register(webFoundation, {
     config,
     cookieSecret: ctx.secrets.cookieSecret,
@@ -268,12 +276,31 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     trust: ctx.trust,
     schemes: [...connectors.keys()],
     revokeGrants: (consentId: string) => revokeGrantsOfConsent(ctx.storage, consentId),
+    // Verified details for a life-event journey: consent recorded, values sealed on the journey.
+    onVerified: async ({ accountId, scheme, journeyId, verified }) =>
+      (await recordVerifiedDetails(
+        { journeys, consents: ctx.consents },
+        {
+          accountId,
+          journeyId,
+          scheme,
+          trustFrameworkVersion: verified.trustFrameworkVersion,
+          claims: verified.claims,
+          at: new Date(),
+        },
+      )) !== undefined,
+    onConsentWithdrawn: async (accountId: string, consentId: string) => {
+      const consent = (await ctx.consents.list(accountId)).find((c) => c.consentId === consentId);
+      if (consent?.clientId === LIFE_EVENTS_CLIENT_ID) await journeys.removeVerified(accountId);
+    },
   });
 
   await app.register(lifeEventPages, {
     config,
     catalogue: ctx.catalogue,
-    journeys: new JourneyStore(ctx.storage),
+    journeys,
+    login,
+    schemes: [...connectors.keys()],
   });
 
   // Life events as a JSON API (OpenAPI at /api/openapi.json), for agency services to embed journeys.

@@ -10,6 +10,7 @@ export {
   type LoginServiceOptions,
   toOidcError,
   type UpstreamResult,
+  type VerifiedAttributes,
 } from './login/login-service.ts';
 export { createProvider, type ProviderOptions, SCOPE_CLAIMS } from './provider.ts';
 export { revokeGrantsOfConsent } from './releases.ts';

@@ -22,7 +22,7 @@ export {
   type ServiceDecision,
 } from './evaluate-journey.ts';
 export { describeParameter, type Eligibility } from './explain-decision.ts';
-export { formatAmount, formatDate, formatParameterValue } from './format-value.ts';
+export { formatAmount, formatDate, formatFactValue, formatParameterValue } from './format-value.ts';
 export {
   JourneyStore,
   type SavedAnswer,

@@ -37,7 +37,7 @@ export interface VerifiedDetails {
   readonly trustFrameworkVersion: string;
   /** ISO 8601. */
   readonly verifiedAt: string;
-  /** The consent under which they are used; withdrawing it removes them. */
+  /** The consent they were agreed under; withdrawing the life-events consent removes them. */
   readonly consentId: string;
 }
 
@@ -129,20 +129,15 @@ export class JourneyStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  /** Remove the verified details kept under a consent from the account's journeys (it was withdrawn). */
-  async removeVerified(accountId: string, consentId: string): Promise<number> {
-    let removed = 0;
-    for (const j of await this.list(accountId)) {
-      if (j.verified?.consentId !== consentId) continue;
-      await this.#storage.db
-        .updateTable('journeys')
-        .set({ verified_sealed: null })
-        .where('journey_id', '=', j.journeyId)
-        .where('account_id', '=', accountId)
-        .execute();
-      removed++;
-    }
-    return removed;
+  /** Remove the verified details from all the account's journeys (their consent was withdrawn). */
+  async removeVerified(accountId: string): Promise<number> {
+    const r = await this.#storage.db
+      .updateTable('journeys')
+      .set({ verified_sealed: null })
+      .where('account_id', '=', accountId)
+      .where('verified_sealed', 'is not', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   #requireKek(): Uint8Array {

@@ -71,10 +71,15 @@ export async function recordVerifiedDetails(
   const journey = await deps.journeys.get(input.accountId, input.journeyId);
   const attributes = Object.keys(input.claims);
   if (!journey || attributes.length === 0) return undefined;
+  // One active consent per account covers every journey's verified details (a new grant replaces
+  // the old one), so it names what the old one did too; withdrawing it removes them all.
+  const previous = (await deps.consents.list(input.accountId)).find(
+    (c) => c.clientId === LIFE_EVENTS_CLIENT_ID && c.withdrawnAt === null,
+  );
   const consent = await deps.consents.grant({
     accountId: input.accountId,
     clientId: LIFE_EVENTS_CLIENT_ID,
-    attributes,
+    attributes: [...new Set([...(previous?.attributes ?? []), ...attributes])],
     purpose: LIFE_EVENTS_PURPOSE,
     trustFrameworkVersion: input.trustFrameworkVersion,
   });

@@ -119,6 +119,8 @@ export interface JourneyTable {
   steps_done: string;
   created_at: number;
   updated_at: number;
+  /** Sealed JSON of the verified details the citizen agreed to use (null: none). Migration 0005. */
+  verified_sealed?: string | null;
 }
 
 export interface Database {

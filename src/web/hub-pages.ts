@@ -4,7 +4,7 @@ import type { Config } from '../config/index.ts';
 import type { ConsentService } from '../consent/index.ts';
 import type { TrustFramework } from '../trust/index.ts';
 import { registerAccountRoutes } from './account/account-routes.ts';
-import { registerSignInRoutes } from './sign-in/sign-in-routes.ts';
+import { registerSignInRoutes, type SignInRoutesOptions } from './sign-in/sign-in-routes.ts';
 import type { Views } from './views.ts';
 
 export interface HubPagesOptions {
@@ -15,11 +15,20 @@ export interface HubPagesOptions {
   trust: TrustFramework;
   schemes: readonly string[];
   revokeGrants: (consentId: string) => Promise<unknown>;
+  /** See SignInRoutesOptions.onVerified. */
+  onVerified?: SignInRoutesOptions['onVerified'];
+  /** A consent of this account was withdrawn on its consents page (after its grants are revoked). */
+  onConsentWithdrawn?: (accountId: string, consentId: string) => Promise<unknown>;
 }
 
 /** The person's journeys through the hub: sign-in for a relying party, consent, their consents. */
 export const hubPages: FastifyPluginAsync<HubPagesOptions> = async (app: FastifyInstance, o) => {
-  await registerSignInRoutes(app, { login: o.login, trust: o.trust, config: o.config });
+  await registerSignInRoutes(app, {
+    login: o.login,
+    trust: o.trust,
+    config: o.config,
+    ...(o.onVerified ? { onVerified: o.onVerified } : {}),
+  });
   await registerAccountRoutes(app, o);
 };
 

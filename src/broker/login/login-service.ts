@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
-import type { SchemeConnector } from '../../connectors/index.ts';
+import type { ConnectorTransaction, SchemeConnector } from '../../connectors/index.ts';
 import type { ConsentService } from '../../consent/index.ts';
 import {
   type Clock,
@@ -83,7 +83,20 @@ export interface UpstreamResult {
 export type CallbackOutcome =
   | { kind: 'consent'; uid: string; client: ClientInfo; result: UpstreamResult }
   | { kind: 'redirect'; url: string; accountId?: string }
-  | { kind: 'account'; accountId: string; scheme: SchemeId };
+  | { kind: 'account'; accountId: string; scheme: SchemeId; verified?: VerifiedAttributes };
+
+/** What an account sign-in that asked for attributes brought back, mapped to common claims. */
+export interface VerifiedAttributes {
+  claims: Record<string, unknown>;
+  sources: Record<string, unknown>;
+  trustFrameworkVersion: string;
+}
+
+/** What an account sign-in keeps sealed until its callback. */
+interface AccountTransaction {
+  accountSignIn: { attributes: string[] };
+  transaction: ConnectorTransaction;
+}
 
 const UPSTREAM_TTL_MS = 10 * 60 * 1000;
 /** Retries after an outage, or a change of scheme, fit well inside this. */
@@ -179,19 +192,43 @@ export class LoginService {
     return begun.authorizationUrl;
   }
 
-  /** Start a sign-in to the hub itself (the citizen's own pages), not for a relying party. */
-  async startAccountSignIn(scheme: SchemeId, browserBinding: string): Promise<string> {
+  /**
+   * Start a sign-in to the hub itself (the citizen's own pages), not for a relying party. With
+   * `attributes` (common claim names the citizen agreed to share with the hub), the scheme is asked
+   * for them and the callback returns them mapped, with provenance.
+   */
+  async startAccountSignIn(
+    scheme: SchemeId,
+    browserBinding: string,
+    attributes: readonly string[] = [],
+  ): Promise<string> {
     const connector = this.#connector(scheme);
-    const lowest = this.#levels.find((l) => this.#reachable(scheme, l, [])) ?? this.#levels[0]!;
-    const request = translateRequest(this.#o.trust, scheme, lowest, []);
+    const wanted = [...new Set(attributes)];
+    // The lowest level at which the scheme sends every asked-for attribute (One Login sends identity
+    // claims only with an identity vector), else the lowest it can reach at all.
+    const lowest =
+      this.#levels.find((l) => this.#reachable(scheme, l, wanted) && this.#sendsAll(scheme, l, wanted)) ??
+      this.#levels.find((l) => this.#reachable(scheme, l, wanted));
+    if (lowest === undefined) {
+      throw new GovbridgeError(
+        'unmet_authentication_requirements',
+        `${scheme} cannot provide ${wanted.join(', ') || 'a sign-in'}`,
+      );
+    }
+    const request = translateRequest(this.#o.trust, scheme, lowest, wanted);
     const begun = await connector.begin({ request, redirectUri: this.callbackUrl(scheme) });
-    // Bound to a random value in a cookie of the browser that started it (login CSRF).
+    // Bound to a random value in a cookie of the browser that started it (login CSRF). The asked-for
+    // attributes travel sealed with the connector's transaction, never through the browser.
+    const saved: AccountTransaction = {
+      accountSignIn: { attributes: wanted },
+      transaction: begun.transaction,
+    };
     await this.#saveUpstream(
       begun.transaction.state,
       scheme,
       'account',
       `account:${sha256b64u(browserBinding)}`,
-      begun.transaction,
+      saved,
     );
     return begun.authorizationUrl;
   }
@@ -266,10 +303,24 @@ export class LoginService {
         );
       }
       const row = await this.#claimUpstream(state, scheme);
-      const tx = JSON.parse(unseal(this.#o.kek, row.transaction_sealed, `upstream:${row.state_hash}`));
-      const assertion = await connector.complete(params, tx);
+      const saved = JSON.parse(
+        unseal(this.#o.kek, row.transaction_sealed, `upstream:${row.state_hash}`),
+      ) as AccountTransaction;
+      const assertion = await connector.complete(params, saved.transaction);
       const accountId = await findOrCreateAccount(this.#o.storage, scheme, assertion.subject, this.#clock);
-      return { kind: 'account', accountId, scheme };
+      const attributes = saved.accountSignIn.attributes;
+      if (attributes.length === 0) return { kind: 'account', accountId, scheme };
+      const mapped = mapClaims(this.#o.trust, assertion, attributes);
+      return {
+        kind: 'account',
+        accountId,
+        scheme,
+        verified: {
+          claims: { ...mapped.claims },
+          sources: mapped.sources,
+          trustFrameworkVersion: this.#o.trust.version,
+        },
+      };
     }
 
     const details = await this.#details(req, res);
@@ -479,6 +530,17 @@ export class LoginService {
     } catch {
       return false;
     }
+  }
+
+  /** Whether the scheme's request at this level asks for everything the attributes need. */
+  #sendsAll(scheme: SchemeId, level: string, attributes: readonly string[]): boolean {
+    const request = translateRequest(this.#o.trust, scheme, level, attributes);
+    if (request.scheme !== 'onelogin') return true;
+    return attributes.every((a) =>
+      (this.#o.trust.schemes.onelogin.claims[a]?.userinfoClaims ?? []).every((c) =>
+        request.userinfoClaims.includes(c),
+      ),
+    );
   }
 
   #connector(scheme: SchemeId): SchemeConnector {

@@ -3,6 +3,7 @@ import type { ClientRegistry, LoginService } from '../../broker/index.ts';
 import type { Config } from '../../config/index.ts';
 import type { ConsentService } from '../../consent/index.ts';
 import { randomId } from '../../kernel/index.ts';
+import { LIFE_EVENTS_CLIENT_ID } from '../../life-events/index.ts';
 import { attributeCatalogue, type TrustFramework } from '../../trust/index.ts';
 import { hubCookieOptions, verifyCsrf } from '../security.ts';
 import { COUNTRY_NAMES, claimLabel, SCHEME_NAMES } from '../sign-in/display.ts';
@@ -24,6 +25,8 @@ export interface AccountRoutesOptions {
   schemes: readonly string[];
   /** Revoke the live grants (tokens, released claims) given under a consent. */
   revokeGrants: (consentId: string) => Promise<unknown>;
+  /** A consent was withdrawn: remove what was kept under it (e.g. verified details on journeys). */
+  onConsentWithdrawn?: (accountId: string, consentId: string) => Promise<unknown>;
 }
 
 /**
@@ -63,11 +66,13 @@ export async function registerAccountRoutes(app: FastifyInstance, o: AccountRout
       const rows = [];
       for (const c of consents) {
         const client = await o.clients.get(c.clientId);
+        // The hub's own use (verified details on life-event journeys) is not a registered client.
+        const own = !client && c.clientId === LIFE_EVENTS_CLIENT_ID;
         rows.push({
           consentId: c.consentId,
-          service: client?.name ?? c.clientId,
-          agency: client?.agency ?? '',
-          country: client ? (COUNTRY_NAMES[client.country] ?? client.country) : '',
+          service: client?.name ?? (own ? 'Life events on govbridge' : c.clientId),
+          agency: client?.agency ?? (own ? 'govbridge' : ''),
+          country: client ? (COUNTRY_NAMES[client.country] ?? client.country) : own ? 'this hub' : '',
           purpose: c.purpose,
           attributes: c.attributes.map((a) => claimLabel(a, catalogue[a]?.description)).join(', '),
           grantedAt: dateFormat.format(c.grantedAt),
@@ -123,6 +128,7 @@ export async function registerAccountRoutes(app: FastifyInstance, o: AccountRout
       if (!accountId) return reply.redirect('/account/consents', 303);
       if (await o.consents.withdraw(accountId, req.params.consentId)) {
         await o.revokeGrants(req.params.consentId);
+        await o.onConsentWithdrawn?.(accountId, req.params.consentId);
       }
       return reply.redirect('/account/consents?withdrawn=1', 303);
     },

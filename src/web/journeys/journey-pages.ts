@@ -1,20 +1,27 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { LoginService } from '../../broker/index.ts';
 import type { Config } from '../../config/index.ts';
-import { GovbridgeError, isGovbridgeError } from '../../kernel/index.ts';
+import { GovbridgeError, isGovbridgeError, randomId } from '../../kernel/index.ts';
 import {
   type Catalogue,
   evaluateJourney,
   type Fact,
   formatDate,
+  formatFactValue,
   type Journey,
   type JourneyStore,
+  LIFE_EVENTS_PURPOSE,
   type LifeEvent,
   type SavedJourney,
+  verifiableFacts,
+  verifiedFactValues,
 } from '../../life-events/index.ts';
-import { accountFromCookie } from '../account/account-cookie.ts';
+import type { SchemeId } from '../../trust/index.ts';
+import { accountFromCookie, bindingCookieName } from '../account/account-cookie.ts';
 import { todayInSingapore } from '../life-events-api/index.ts';
 import { eventDateNotFuture } from '../life-events-api/journey-request.ts';
-import { verifyCsrf } from '../security.ts';
+import { hubCookieOptions, verifyCsrf } from '../security.ts';
+import { SCHEME_NAMES } from '../sign-in/display.ts';
 import {
   earliestEventDate,
   eventFacts,
@@ -35,6 +42,8 @@ import { type DateFields, readAnswer, readDate } from './read-answer.ts';
  *   POST /life-events/journeys/:id/questions       answer it (or skip: "I don't know")
  *   GET  /life-events/journeys/:id                 the journey: steps in order with status
  *   POST /life-events/journeys/:id/steps           mark a step done / not done
+ *   POST /life-events/journeys/:id/verified        agree (→ national sign-in asking for the verified
+ *                                                  details) or decline to use verified details
  *
  * A journey is read only through the signed-in account: another account's id is "not found".
  * `?event=<id>` on /life-events preselects an event (a demo service can link there).
@@ -45,6 +54,26 @@ export interface LifeEventPagesOptions {
   journeys: JourneyStore;
   /** Today as `YYYY-MM-DD`. Default: today in Singapore (the later calendar of the two countries). */
   today?: () => string;
+  /** Signs the citizen in again asking for verified details; without it the offer is not shown. */
+  login?: LoginService;
+  /** The national schemes this hub offers. */
+  schemes?: readonly string[];
+}
+
+/** How a verifiable detail is named to the citizen (by its common claim). */
+const DETAIL_WORDS: Readonly<Record<string, string>> = {
+  name: 'Name',
+  birthdate: 'Date of birth',
+  address: 'Address',
+};
+
+/** The journey with its verified values in place of answers (a verified value wins). */
+interface Effective {
+  saved: SavedJourney;
+  /** Fact id → verified value. */
+  verified: Record<string, string>;
+  /** Answers the citizen typed that the verified value replaced. */
+  overridden: { factId: string; entered: string; verified: string }[];
 }
 
 /** Short names for event dates in messages ("Date of death must be today or in the past"). */
@@ -82,6 +111,21 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     return { saved, event };
   }
 
+  const schemes = (o.schemes ?? []).filter((x): x is SchemeId => x === 'singpass' || x === 'onelogin');
+
+  /** Verified values replace the answers of the facts they answer (and are not asked again). */
+  function effective(saved: SavedJourney, event: LifeEvent): Effective {
+    const verified = verifiedFactValues(catalogue, eventFacts(catalogue, event), saved.verified);
+    const overridden: Effective['overridden'] = [];
+    for (const [factId, value] of Object.entries(verified)) {
+      const entered = saved.answers[factId];
+      if (entered !== undefined && entered !== null && entered !== value) {
+        overridden.push({ factId, entered: String(entered), verified: value });
+      }
+    }
+    return { saved: { ...saved, answers: { ...saved.answers, ...verified } }, verified, overridden };
+  }
+
   /** The journey for the saved answers; a date the catalogue cannot cover is explained, not a 500. */
   function evaluate(saved: SavedJourney): Journey {
     try {
@@ -108,7 +152,8 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
       if (!event) continue;
       let progress = '';
       try {
-        progress = progressText(progressOf(evaluate(saved), saved, now));
+        const e = effective(saved, event).saved;
+        progress = progressText(progressOf(evaluate(e), e, now));
       } catch {
         progress = 'Cannot be worked out';
       }
@@ -270,11 +315,16 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     async (req, reply) => {
       const accountId = account(req, reply);
       if (!accountId) return reply;
-      const { saved, event } = await load(accountId, req.params.id);
+      const loaded = await load(accountId, req.params.id);
+      const { event } = loaded;
+      const eff = effective(loaded.saved, event);
+      const saved = eff.saved;
       let factId = typeof req.query.fact === 'string' ? req.query.fact : undefined;
       if (factId !== undefined && !eventFacts(catalogue, event).includes(factId)) {
         throw new GovbridgeError('not_found', 'This journey has no such question');
       }
+      // A verified detail is not asked: the journey page says where it came from.
+      if (factId !== undefined && factId in eff.verified) factId = undefined;
       factId ??= nextQuestion(evaluate(saved), saved);
       if (factId === undefined) {
         return reply.redirect(`/life-events/journeys/${encodeURIComponent(saved.journeyId)}`, 303);
@@ -330,10 +380,51 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     },
   );
 
-  app.get<{ Params: { id: string } }>('/life-events/journeys/:id', async (req, reply) => {
-    const accountId = account(req, reply);
-    if (!accountId) return reply;
-    const { saved, event } = await load(accountId, req.params.id);
+  /** What to offer about verified details: which would be used, from where, and why. */
+  function verifyOffer(saved: SavedJourney, event: LifeEvent) {
+    if (!o.login || schemes.length === 0 || saved.verified) return undefined;
+    const facts = verifiableFacts(catalogue, eventFacts(catalogue, event));
+    if (facts.length === 0) return undefined;
+    const from = schemes.map((x) => SCHEME_NAMES[x] ?? x).join(' or ');
+    return {
+      details: facts.map((f) => {
+        const neededBy = event.services
+          .filter((id) => catalogue.services.get(id)?.facts.includes(f.id))
+          .map((id) => catalogue.services.get(id)?.name ?? id);
+        return {
+          key: { text: DETAIL_WORDS[f.verifiedFrom!] ?? f.verifiedFrom! },
+          value: {
+            text: `From ${from}, whichever you choose. Used to answer “${f.question}” for: ${neededBy.join(', ')}.`,
+          },
+        };
+      }),
+      purpose: LIFE_EVENTS_PURPOSE,
+      schemes: schemes.map((x) => ({ value: x, text: SCHEME_NAMES[x] ?? x })),
+    };
+  }
+
+  /** Per fact the journey uses: its value and where it came from (verified, or the citizen's answer). */
+  function factsUsed(eff: Effective, event: LifeEvent) {
+    const source = eff.saved.verified
+      ? (SCHEME_NAMES[eff.saved.verified.scheme] ?? eff.saved.verified.scheme)
+      : '';
+    const rows = [];
+    for (const id of eventFacts(catalogue, event)) {
+      const value = eff.saved.answers[id];
+      if (value === undefined || value === null) continue;
+      const fact = catalogue.facts.get(id);
+      rows.push({
+        key: { text: fact?.question ?? id },
+        value: {
+          text: `${formatFactValue(fact, value)} (${id in eff.verified ? `from ${source}, verified` : 'you told us'})`,
+        },
+      });
+    }
+    return rows;
+  }
+
+  function journeyContext(eff: Effective, event: LifeEvent, extra: Record<string, unknown> = {}) {
+    const saved = eff.saved;
     const journey = evaluate(saved);
     const now = today();
     const progress = progressOf(journey, saved, now);
@@ -341,7 +432,9 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     const skipped = Object.entries(saved.answers)
       .filter(([, v]) => v === null)
       .map(([id]) => id);
-    return reply.view('journeys/journey.njk', {
+    const verified = saved.verified;
+    const source = verified ? (SCHEME_NAMES[verified.scheme] ?? verified.scheme) : '';
+    return {
       pageTitle: `${event.name}: your journey`,
       eventName: event.name,
       eventDate: formatDate(saved.eventDate),
@@ -355,8 +448,64 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
         : undefined,
       skippedCount: skipped.length,
       backLink: { href: '/life-events', text: 'Your life events' },
-    });
+      offer: verifyOffer(saved, event),
+      factsUsed: factsUsed(eff, event),
+      verifiedNote: verified
+        ? `Verified details from ${source}, ${formatDate(verified.verifiedAt.slice(0, 10))} (trust framework ${verified.trustFrameworkVersion}), used with your consent. You can withdraw it on your consents page.`
+        : undefined,
+      overridden: eff.overridden.map((x) => {
+        const fact = catalogue.facts.get(x.factId);
+        const detail = (DETAIL_WORDS[fact?.verifiedFrom ?? ''] ?? fact?.question ?? x.factId).toLowerCase();
+        return `We used your ${detail} from ${source} (${formatFactValue(fact, x.verified)}) instead of the one you entered (${formatFactValue(fact, x.entered)}).`;
+      }),
+      fieldErrors: {},
+      ...extra,
+    };
+  }
+
+  app.get<{ Params: { id: string } }>('/life-events/journeys/:id', async (req, reply) => {
+    const accountId = account(req, reply);
+    if (!accountId) return reply;
+    const { saved, event } = await load(accountId, req.params.id);
+    return reply.view('journeys/journey.njk', journeyContext(effective(saved, event), event));
   });
+
+  app.post<{ Params: { id: string }; Body: Body }>(
+    '/life-events/journeys/:id/verified',
+    { preHandler: verifyCsrf, config: { formPage: '/life-events' } },
+    async (req, reply) => {
+      const accountId = account(req, reply);
+      if (!accountId) return reply;
+      const { saved, event } = await load(accountId, req.params.id);
+      const here = `/life-events/journeys/${encodeURIComponent(saved.journeyId)}`;
+      const body = req.body ?? {};
+      const offer = verifyOffer(saved, event);
+      if (!offer || !o.login || str(body['decision']) === 'decline') return reply.redirect(here, 303);
+      const scheme = str(body['scheme']);
+      if (scheme !== 'singpass' && scheme !== 'onelogin') {
+        const text = 'Select how you want to prove your details';
+        return reply.code(400).view(
+          'journeys/journey.njk',
+          journeyContext(effective(saved, event), event, {
+            errorList: [{ text, href: '#scheme' }],
+            fieldErrors: { scheme: { text } },
+          }),
+        );
+      }
+      const attributes = [
+        ...new Set(verifiableFacts(catalogue, eventFacts(catalogue, event)).map((f) => f.verifiedFrom!)),
+      ];
+      // The same browser binding as an account sign-in: the state works once, from this browser
+      // only; the journey id and return path travel signed in the cookie, never through the scheme.
+      const binding = randomId();
+      reply.setCookie(bindingCookieName(o.config), `${binding}|${here}|${saved.journeyId}`, {
+        ...hubCookieOptions(o.config),
+        maxAge: 600,
+      });
+      const url = await o.login.startAccountSignIn(scheme, binding, attributes);
+      return reply.redirect(url, 303);
+    },
+  );
 
   app.post<{ Params: { id: string }; Body: Body }>(
     '/life-events/journeys/:id/steps',

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { LoginService, UpstreamResult } from '../../broker/index.ts';
+import type { LoginService, UpstreamResult, VerifiedAttributes } from '../../broker/index.ts';
 import type { Config } from '../../config/index.ts';
 import { GovbridgeError, isGovbridgeError } from '../../kernel/index.ts';
 import { attributeCatalogue, type SchemeId, type TrustFramework } from '../../trust/index.ts';
@@ -23,6 +23,16 @@ export interface SignInRoutesOptions {
   login: LoginService;
   trust: TrustFramework;
   config: Config;
+  /**
+   * An account sign-in that asked for attributes for a journey (the citizen agreed on the journey
+   * page) came back: record the consent and keep them. False when the journey is not this account's.
+   */
+  onVerified?: (input: {
+    accountId: string;
+    scheme: SchemeId;
+    journeyId: string;
+    verified: VerifiedAttributes;
+  }) => Promise<boolean>;
 }
 
 const SCHEMES: readonly SchemeId[] = ['singpass', 'onelogin'];
@@ -119,7 +129,8 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
       }
       const bindingRaw = req.cookies[bindingCookieName(o.config)];
       const unsigned = bindingRaw ? req.unsignCookie(bindingRaw) : undefined;
-      const [binding, returnTo] = unsigned?.valid && unsigned.value ? unsigned.value.split('|') : [];
+      const [binding, returnTo, journeyId] =
+        unsigned?.valid && unsigned.value ? unsigned.value.split('|') : [];
       const outcome = await login.callback(
         ...raw(req, reply),
         req.params.scheme,
@@ -128,6 +139,20 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
       );
       if (outcome.kind !== 'account') throw new GovbridgeError('bad_request', 'Unexpected sign-in response');
       reply.clearCookie(bindingCookieName(o.config), { path: '/' });
+      if (outcome.verified && journeyId && o.onVerified) {
+        const kept = await o.onVerified({
+          accountId: outcome.accountId,
+          scheme: req.params.scheme,
+          journeyId,
+          verified: outcome.verified,
+        });
+        if (!kept) {
+          throw new GovbridgeError(
+            'bad_request',
+            `You proved your identity with an account that does not have this journey. Use the same service you signed in with (${SCHEME_NAMES[req.params.scheme] ?? req.params.scheme} is a different account), or start the journey again.`,
+          );
+        }
+      }
       setAccountCookie(reply, o.config, outcome.accountId);
       return redirect(reply, safeReturnPath(returnTo) ?? '/account/consents');
     },
