@@ -14,6 +14,10 @@ export const ukDemo: DemoDefinition = {
   serviceName: 'Apply for a National Insurance number — demo',
   agency: 'Department for Work and Pensions (demo)',
   idpHint: 'singpass',
+  lifeEvent: {
+    id: 'moving_singapore_to_uk',
+    text: 'Moving from Singapore to the UK? See everything to do in both countries',
+  },
   schemeName: 'Singpass',
   purpose:
     'To confirm who you are before you apply for a National Insurance number. This is a demonstration: nothing is kept or sent anywhere.',
@@ -35,6 +39,10 @@ export const sgDemo: DemoDefinition = {
   serviceName: 'Apply for an Employment Pass — demo',
   agency: 'Ministry of Manpower (demo)',
   idpHint: 'onelogin',
+  lifeEvent: {
+    id: 'moving_uk_to_singapore',
+    text: 'Moving from the UK to Singapore? See everything to do in both countries',
+  },
   schemeName: 'GOV.UK One Login',
   purpose:
     'To confirm who you are before you apply for an Employment Pass. This is a demonstration: nothing is kept or sent anywhere.',

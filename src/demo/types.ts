@@ -69,4 +69,6 @@ export interface DemoDefinition {
   readonly introduction: readonly string[];
   /** Bullet points: what the person needs before starting. */
   readonly youWillNeed: readonly string[];
+  /** The hub's life event a person using this service is likely living through (linked from the result page). */
+  readonly lifeEvent: { readonly id: string; readonly text: string };
 }

@@ -42,6 +42,11 @@ describe(`end-to-end logins (${testDialect()})`, () => {
     assert.match(done.url, /\/demo\/uk\//);
     assert.match(result, /urn:govbridge:loa:substantial/);
     assert.match(result, /Singpass|sg_singpass/);
+    // The service points the person at the life event they are living through, on the hub.
+    assert.match(result, /href="\/life-events\?event=moving_singapore_to_uk"/);
+    const landing = await b.follow(`${hub.url}/life-events?event=moving_singapore_to_uk`);
+    assert.equal(landing.res.status, 200);
+    assert.match(await landing.res.text(), /value="moving_singapore_to_uk" checked/);
 
     // A second login: the consent is remembered, no consent page.
     const again = await signIn(b, 'uk', 'sg-citizen-mid');
