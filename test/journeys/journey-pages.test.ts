@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { TestBrowser } from '../support/http.ts';
+import { getPage, pageText, submitPage, TestBrowser, type TestPage } from '../support/http.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 
 /**
@@ -29,35 +29,13 @@ async function signIn(persona: string): Promise<TestBrowser> {
   return b;
 }
 
-interface Page {
-  status: number;
-  url: string;
-  html: string;
-}
+type Page = TestPage;
 
-async function get(b: TestBrowser, path: string): Promise<Page> {
-  const { res, url } = await b.follow(`${hub.url}${path}`);
-  return { status: res.status, url, html: await res.text() };
-}
+const get = (b: TestBrowser, path: string): Promise<Page> => getPage(b, hub.url, path);
 
-async function submit(
-  b: TestBrowser,
-  page: Page,
-  action: string,
-  fields: Record<string, string>,
-): Promise<Page> {
-  const { res, url } = await b.submit(page.url, page.html, action, fields);
-  return { status: res.status, url, html: await res.text() };
-}
+const submit = submitPage;
 
-function text(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/&quot;/g, '"')
-    .replace(/\s+/g, ' ');
-}
+const text = pageText;
 
 function errorSummary(html: string): string {
   const m = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(html);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { findForm, TestBrowser } from '../support/http.ts';
+import { findForm, getPage, pageText, submitPage, TestBrowser, type TestPage } from '../support/http.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { testDialect } from '../support/storage.ts';
 
@@ -18,38 +18,16 @@ after(async () => {
   await hub?.close();
 });
 
-interface Page {
-  status: number;
-  url: string;
-  html: string;
-}
+type Page = TestPage;
 
 const PERSONA = 'sg-citizen-mid';
 const PERSONA_DOB = '1979-08-22';
 
-async function get(b: TestBrowser, path: string): Promise<Page> {
-  const { res, url } = await b.follow(`${hub.url}${path}`);
-  return { status: res.status, url, html: await res.text() };
-}
+const get = (b: TestBrowser, path: string): Promise<Page> => getPage(b, hub.url, path);
 
-async function submit(
-  b: TestBrowser,
-  page: Page,
-  action: string,
-  fields: Record<string, string>,
-): Promise<Page> {
-  const { res, url } = await b.submit(page.url, page.html, action, fields);
-  return { status: res.status, url, html: await res.text() };
-}
+const submit = submitPage;
 
-function text(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/&quot;/g, '"')
-    .replace(/\s+/g, ' ');
-}
+const text = pageText;
 
 function count(html: string, re: RegExp): number {
   return [...text(html).matchAll(re)].length;

@@ -112,3 +112,37 @@ function decodeEntities(s: string): string {
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>');
 }
+
+/** A page as a test reads it: final status, final URL (after redirects) and HTML. */
+export interface TestPage {
+  status: number;
+  url: string;
+  html: string;
+}
+
+/** GET a path of `base` and follow redirects to a page. */
+export async function getPage(b: TestBrowser, base: string, path: string): Promise<TestPage> {
+  const { res, url } = await b.follow(`${base}${path}`);
+  return { status: res.status, url, html: await res.text() };
+}
+
+/** Submit the form of `page` whose action contains `action`, following redirects to a page. */
+export async function submitPage(
+  b: TestBrowser,
+  page: TestPage,
+  action: string,
+  fields: Record<string, string>,
+): Promise<TestPage> {
+  const { res, url } = await b.submit(page.url, page.html, action, fields);
+  return { status: res.status, url, html: await res.text() };
+}
+
+/** The visible text of some HTML, whitespace folded, common entities decoded. */
+export function pageText(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/\s+/g, ' ');
+}
