@@ -87,6 +87,15 @@ async function migrate(db: Db, schema: string | undefined): Promise<void> {
     provider: migrationProvider,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error;
+  // Kysely's migrator introspects the tables of EVERY schema. When another schema is dropped at the
+  // same moment (another tenant, or another test on a shared database), that introspection can fail
+  // with "schema … does not exist" (SQLSTATE 3F000) or a vanished relation (42P01) that has nothing
+  // to do with ours: try again, a few times.
+  for (let attempt = 1; ; attempt++) {
+    const { error } = await migrator.migrateToLatest();
+    if (!error) return;
+    const code = (error as { code?: unknown }).code;
+    if (attempt >= 4 || (code !== '3F000' && code !== '42P01')) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+  }
 }
