@@ -63,7 +63,7 @@ describe(`two hub processes share one login (${testDialect()})`, () => {
       const cookie = browser.cookieHeader(logical);
       if (cookie) headers.set('cookie', cookie);
       const res = await fetch(physical, { ...init, headers, redirect: 'manual' });
-      for (const raw of res.headers.getSetCookie()) storeCookie(browser, logical, raw);
+      for (const raw of res.headers.getSetCookie()) browser.storeSetCookie(logical, raw);
       served.push(`${init.method ?? 'GET'} ${logical.pathname} → ${which} ${res.status}`);
       return res;
     }
@@ -139,22 +139,3 @@ describe(`two hub processes share one login (${testDialect()})`, () => {
     assert.equal(replay.body['error'], 'invalid_grant');
   });
 });
-
-/** TestBrowser keeps cookies per host and path; store one Set-Cookie for the public host. */
-function storeCookie(browser: TestBrowser, url: URL, raw: string): void {
-  const [pair, ...attrs] = raw.split(';');
-  const eq = pair!.indexOf('=');
-  const name = pair!.slice(0, eq).trim();
-  const value = pair!.slice(eq + 1).trim();
-  let path = '/';
-  let expired = false;
-  for (const attr of attrs) {
-    const [k, v] = attr.trim().split('=');
-    if (k?.toLowerCase() === 'path' && v) path = v;
-    if (k?.toLowerCase() === 'max-age' && Number(v) <= 0) expired = true;
-    if (k?.toLowerCase() === 'expires' && v && new Date(v).getTime() < Date.now()) expired = true;
-  }
-  const i = browser.cookies.findIndex((c) => c.name === name && c.host === url.host && c.path === path);
-  if (i >= 0) browser.cookies.splice(i, 1);
-  if (!expired) browser.cookies.push({ name, value, host: url.host, path });
-}

@@ -28,23 +28,26 @@ export class TestBrowser {
   }
 
   #store(url: URL, res: Response): void {
-    for (const raw of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = raw.split(';');
-      const eq = pair!.indexOf('=');
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      let path = '/';
-      let expired = false;
-      for (const a of attrs) {
-        const [k, v] = a.trim().split('=');
-        if (k?.toLowerCase() === 'path' && v) path = v;
-        if (k?.toLowerCase() === 'max-age' && Number(v) <= 0) expired = true;
-        if (k?.toLowerCase() === 'expires' && v && new Date(v).getTime() < Date.now()) expired = true;
-      }
-      const i = this.cookies.findIndex((c) => c.name === name && c.host === url.host && c.path === path);
-      if (i >= 0) this.cookies.splice(i, 1);
-      if (!expired) this.cookies.push({ name, value, host: url.host, path });
+    for (const raw of res.headers.getSetCookie()) this.storeSetCookie(url, raw);
+  }
+
+  /** Keep one Set-Cookie header as if `url` had answered it (tests that talk to another process). */
+  storeSetCookie(url: URL, raw: string): void {
+    const [pair, ...attrs] = raw.split(';');
+    const eq = pair!.indexOf('=');
+    const name = pair!.slice(0, eq).trim();
+    const value = pair!.slice(eq + 1).trim();
+    let path = '/';
+    let expired = false;
+    for (const a of attrs) {
+      const [k, v] = a.trim().split('=');
+      if (k?.toLowerCase() === 'path' && v) path = v;
+      if (k?.toLowerCase() === 'max-age' && Number(v) <= 0) expired = true;
+      if (k?.toLowerCase() === 'expires' && v && new Date(v).getTime() < Date.now()) expired = true;
     }
+    const i = this.cookies.findIndex((c) => c.name === name && c.host === url.host && c.path === path);
+    if (i >= 0) this.cookies.splice(i, 1);
+    if (!expired) this.cookies.push({ name, value, host: url.host, path });
   }
 
   async request(url: string, init: RequestInit = {}): Promise<Response> {
