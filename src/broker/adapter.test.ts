@@ -10,6 +10,7 @@ async function setup() {
     storage: s,
     knownAttributes: ['name', 'birthdate'],
     hubLevels: ['urn:govbridge:loa:low', 'urn:govbridge:loa:substantial'],
+    environments: ['uk-public-cloud', 'sg-gcc'],
     allowLoopbackHttpRedirects: false,
   });
   return { s, Adapter: createAdapterFactory(s, clients), clients };
@@ -74,9 +75,11 @@ test(`client registry (${testDialect()}): validates govbridge metadata on both p
       govbridge_purpose: 'To apply',
       govbridge_attributes: ['name'],
       govbridge_min_acr: 'urn:govbridge:loa:substantial',
+      govbridge_environment: 'uk-public-cloud',
     };
     const info = await clients.register(base);
     assert.equal(info.country, 'GB');
+    assert.equal(info.environment, 'uk-public-cloud');
     assert.equal(info.securityProfile, 'fapi2');
     assert.equal((await new Adapter('Client').find('svc-1'))?.['client_name'], 'Service One');
     await assert.rejects(
@@ -86,6 +89,19 @@ test(`client registry (${testDialect()}): validates govbridge metadata on both p
     await assert.rejects(clients.register({ ...base, govbridge_attributes: ['nric'] }), /common claim set/);
     await assert.rejects(clients.register({ ...base, govbridge_min_acr: 'loa:2' }), /must be one of/);
     await assert.rejects(clients.register({ ...base, client_id: 'a b' }), /client_id must be/);
+    // Every relying party names its hosting environment, one the registry knows.
+    await assert.rejects(
+      clients.register({ ...base, govbridge_environment: undefined }),
+      /govbridge_environment is required: name the hosting environment .* one of uk-public-cloud, sg-gcc/,
+    );
+    await assert.rejects(
+      clients.register({ ...base, govbridge_environment: 'on-a-laptop' }),
+      /govbridge_environment names an unknown hosting environment "on-a-laptop": use one of uk-public-cloud, sg-gcc/,
+    );
+    assert.match(
+      clients.validateField('govbridge_environment', undefined) ?? '',
+      /^govbridge_environment is required/,
+    );
     assert.equal(
       clients.validateField('govbridge_purpose', ''),
       'govbridge_purpose must state the purpose shown to the citizen',

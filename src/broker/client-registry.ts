@@ -7,9 +7,10 @@ import type { ClientAdapterSource } from './adapter.ts';
 /**
  * Relying parties. Each records, beside its OAuth metadata (RFC 7591), what the hub needs to decide
  * and explain a release: the country and agency that run it, the purpose it states to the citizen,
- * the attributes it may ask for, the minimum assurance it accepts, and (later) its hosting
- * environment. These travel as `govbridge_*` client metadata, through Dynamic Client Registration
- * or the operator CLI alike, and are validated the same way on both paths.
+ * the attributes it may ask for, the minimum assurance it accepts, and its hosting environment (an id
+ * of trust/environments.yaml: the release policy compares each attribute's classification with what
+ * that environment may hold). These travel as `govbridge_*` client metadata, through Dynamic Client
+ * Registration or the operator CLI alike, and are validated the same way on both paths.
  */
 export const GOVBRIDGE_METADATA = [
   'govbridge_country',
@@ -43,6 +44,8 @@ export interface ClientRegistryOptions {
   knownAttributes: readonly string[];
   /** Hub acr values (from the trust framework). */
   hubLevels: readonly string[];
+  /** Hosting environment ids a client may name (trust/environments.yaml). */
+  environments: readonly string[];
   /**
    * Outside production, FAPI 2.0 clients may use http redirect URIs on loopback (the demo services
    * run on the developer's machine). Production allows https only.
@@ -50,7 +53,10 @@ export interface ClientRegistryOptions {
   allowLoopbackHttpRedirects: boolean;
 }
 
-export function govbridgeMetadataSchema(o: Pick<ClientRegistryOptions, 'knownAttributes' | 'hubLevels'>) {
+export function govbridgeMetadataSchema(
+  o: Pick<ClientRegistryOptions, 'knownAttributes' | 'hubLevels' | 'environments'>,
+) {
+  const environments = `one of ${o.environments.join(', ')} (trust/environments.yaml)`;
   return z.object({
     govbridge_country: z.enum(['GB', 'SG'], { message: 'must be GB or SG' }),
     govbridge_agency: z.string().trim().min(1, 'must name the agency that runs the service').max(200),
@@ -66,7 +72,17 @@ export function govbridgeMetadataSchema(o: Pick<ClientRegistryOptions, 'knownAtt
       message: `must be one of ${o.hubLevels.join(', ')}`,
     }),
     govbridge_security_profile: z.enum(['fapi2', 'oidc']).default('fapi2'),
-    govbridge_environment: z.string().trim().min(1).max(128).optional(),
+    // Required: nothing can be released to a service whose hosting environment the hub does not know.
+    govbridge_environment: z
+      .string({
+        error: (i) =>
+          i.input === undefined
+            ? `is required: name the hosting environment that keeps what the service receives, ${environments}`
+            : `must be a string, ${environments}`,
+      })
+      .refine((e) => o.environments.includes(e), {
+        error: (i) => `names an unknown hosting environment ${JSON.stringify(i.input)}: use ${environments}`,
+      }),
   });
 }
 
@@ -164,7 +180,7 @@ export class ClientRegistry implements ClientAdapterSource {
       purpose: g.govbridge_purpose,
       allowed_attributes: JSON.stringify(g.govbridge_attributes),
       min_assurance: g.govbridge_min_acr,
-      environment: g.govbridge_environment ?? null,
+      environment: g.govbridge_environment,
       created_at: now,
       updated_at: now,
       approved_at: by === 'operator' ? now : null,

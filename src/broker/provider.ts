@@ -13,6 +13,13 @@ import { type ClientRegistry, GOVBRIDGE_METADATA } from './client-registry.ts';
 import type { GrantClaimsStore } from './grant-claims.ts';
 
 /**
+ * The extension claim that tells a service which requested claims the release policy withheld and
+ * the deciding policy of each, `[{claim, policy}]` (docs/policy.md): in the ID token and at userinfo,
+ * present only when something was withheld.
+ */
+export const WITHHELD_CLAIM = 'govbridge_withheld';
+
+/**
  * The hub as an OpenID Provider to relying parties, on oidc-provider.
  *
  * Security profile: every client authenticates with `private_key_jwt`, every flow is the code flow
@@ -116,8 +123,9 @@ export function createProvider(o: ProviderOptions): Provider {
     scopes: Object.keys(SCOPE_CLAIMS),
     claims: {
       // acr, amr and auth_time belong to every ID token (conformIdTokenClaims masks the ID token to
-      // the openid scope), not only when the client names them in the claims parameter.
-      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      // the openid scope), not only when the client names them in the claims parameter. So does
+      // govbridge_withheld (docs/policy.md): what the release policy withheld, and which policy did.
+      openid: ['sub', 'acr', 'amr', 'auth_time', WITHHELD_CLAIM],
       acr: null,
       amr: null,
       auth_time: null,
@@ -262,7 +270,10 @@ function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Keep only claims the granted scopes allow; `verified_claims.claims` likewise. */
+/**
+ * Keep only claims the granted scopes allow; `verified_claims.claims` likewise. The withheld list
+ * names only claims the service asked for, so it goes with the openid scope.
+ */
 function filterVerifiedClaims(released: Record<string, unknown>, scope: string): Record<string, unknown> {
   const allowed = new Set(
     scope
@@ -270,6 +281,7 @@ function filterVerifiedClaims(released: Record<string, unknown>, scope: string):
       .flatMap((s) => SCOPE_CLAIMS[s] ?? [])
       .filter((c) => c !== 'verified_claims'),
   );
+  allowed.add(WITHHELD_CLAIM);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(released)) {
     if (allowed.has(k)) out[k] = v;

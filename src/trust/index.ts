@@ -19,14 +19,31 @@ export type {
   MappedClaims,
   VerifiedClaims,
 } from './claim-types.ts';
-export { deriveRank } from './classification-rank.ts';
+export {
+  deriveRank,
+  impliedRanks,
+  SG_CLASSIFICATION_LEVEL,
+  SG_SENSITIVITY_RANK,
+  UK_MARKING_LEVEL,
+} from './classification-rank.ts';
+export { classifiedFieldNames } from './classified-fields.ts';
 export { type AchievedTiers, type AssuranceEvaluation, evaluateAssertion } from './evaluate-assertion.ts';
+export {
+  type EnvironmentRegistry,
+  environmentOf,
+  type HostingEnvironment,
+  type Jurisdiction,
+  loadEnvironments,
+  parseEnvironments,
+} from './load-environments.ts';
 export { loadTrustFramework, parseTrustFramework } from './load-trust-framework.ts';
 export { mapClaims } from './map-claims.ts';
 export type {
   ClaimDefinition,
   ClaimMapping,
   Classification,
+  EventFieldDefinition,
+  EventTypeDefinition,
   HubLevel,
   OneLoginScheme,
   SchemeDefinition,

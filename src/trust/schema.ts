@@ -38,6 +38,23 @@ const claim = z.strictObject({
   classification,
 });
 
+/** A field of a notification event's payload (Tell Us Once), with its classification. */
+const eventField = z.strictObject({
+  description: text,
+  /** `string` | `date` (YYYY-MM-DD) | `country` (ISO 3166-1 alpha-2) | `countries` | `address` | `email`. */
+  type: z.enum(['string', 'date', 'country', 'countries', 'address', 'email']),
+  /** A report of this event cannot be sent without it. */
+  required: z.boolean().optional(),
+  /** A date that cannot be after the day it is reported (a death, a birth). */
+  notFuture: z.boolean().optional(),
+  classification,
+});
+
+const eventType = z.strictObject({
+  description: text,
+  fields: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'field names are snake_case'), eventField),
+});
+
 const vocabularyEntry = z.strictObject({
   identity: tier,
   authentication: tier,
@@ -134,6 +151,10 @@ export const trustFrameworkSchema = z.strictObject({
     sg: z.strictObject({ classifications: z.array(text).min(1), sensitivities: z.array(text).min(1) }),
   }),
   claims: z.record(z.string(), claim),
+  /** Event types agencies are told about (Tell Us Once), each field classified like a claim. */
+  events: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'event types are lower-case, hyphenated'), eventType)
+    .optional(),
   schemes: z.strictObject({ singpass, onelogin }),
 });
 
@@ -148,6 +169,8 @@ type Parsed = z.output<typeof trustFrameworkSchema>;
 export type HubLevel = DeepReadonly<Parsed['hubLevels'][number]>;
 export type ClaimDefinition = DeepReadonly<Parsed['claims'][string]>;
 export type Classification = ClaimDefinition['classification'];
+export type EventTypeDefinition = DeepReadonly<z.output<typeof eventType>>;
+export type EventFieldDefinition = DeepReadonly<z.output<typeof eventField>>;
 export type ClaimMapping = DeepReadonly<z.output<typeof claimMapping>>;
 export type VocabularyEntry = DeepReadonly<z.output<typeof vocabularyEntry>>;
 export type SingpassScheme = DeepReadonly<Parsed['schemes']['singpass']>;

@@ -1,6 +1,7 @@
 import type { SchemeId, Tier } from './assertions.ts';
 import {
   deriveRank,
+  impliedRanks,
   SG_CLASSIFICATION_RANK,
   SG_SENSITIVITY_RANK,
   UK_DESCRIPTORS,
@@ -27,11 +28,13 @@ import { TRANSFORMS } from './transforms.ts';
  * - every scheme value is known (has a reference ceiling) and is mapped at or below its ceiling:
  *   map down, never up; a One Login identity vector's credential part is declared on its own;
  * - Singpass account-type identities stay at or below their ceilings;
- * - classification labels are known, and each claim's rank equals the rank derived from its labels;
+ * - classification labels are known and declared lowest first; OFFICIAL-SENSITIVE names its
+ *   descriptor; sensitive Singapore data is never OFFICIAL (OPEN); each claim's rank is at least the
+ *   rank every native label implies (never mapped down; a higher rank is allowed, with a warning);
  * - each claim mapping names a catalogued claim, a known source, a known transform fit for that
  *   scheme and claim, an existing code table, and the scopes / userinfo claims its source needs;
  * - `verified` is consistent with the claim (`verifiable`) and the scheme (`myinfo-source`: Singpass).
- * Warnings (allowed): a hub level that no scheme can reach.
+ * Warnings (allowed): a hub level that no scheme can reach; a rank above what the labels imply.
  */
 export type Path = readonly (string | number)[];
 export interface Problem {
@@ -50,10 +53,11 @@ export function validateTrustFramework(tf: Unfrozen): { problems: Problem[]; war
   }
 
   checkHubLevels(tf.hubLevels, add);
-  checkClassifications(tf, add);
+  const warnings: string[] = [];
+  checkClassifications(tf, add, (w) => warnings.push(w));
   for (const id of ['singpass', 'onelogin'] as const) checkScheme(tf, id, add);
 
-  return { problems, warnings: unreachableLevels(tf) };
+  return { problems, warnings: [...unreachableLevels(tf), ...warnings] };
 }
 
 type Add = (path: Path, reason: string) => void;
@@ -79,12 +83,19 @@ function checkHubLevels(levels: readonly HubLevel[], add: Add): void {
   });
 }
 
-function checkClassifications(tf: Unfrozen, add: Add): void {
+function checkClassifications(tf: Unfrozen, add: Add, warn: (w: string) => void): void {
   const declared = tf.classification;
   const knownLabel = (list: readonly string[], known: readonly string[], path: Path) =>
     list.forEach((label, i) => {
       if (!known.includes(label))
         add([...path, i], `unknown label "${label}" (this hub knows ${known.join(', ')})`);
+      // Each regime's ladder is declared lowest first, as the regime orders it.
+      const before = list[i - 1];
+      if (before !== undefined && known.includes(label) && known.indexOf(before) > known.indexOf(label))
+        add(
+          [...path, i],
+          `"${label}" is listed after "${before}": list the labels lowest first (${known.join(', ')})`,
+        );
     });
   knownLabel(declared.uk.markings, Object.keys(UK_MARKING_RANK), ['classification', 'uk', 'markings']);
   knownLabel(declared.uk.descriptors, UK_DESCRIPTORS, ['classification', 'uk', 'descriptors']);
@@ -99,9 +110,20 @@ function checkClassifications(tf: Unfrozen, add: Add): void {
     'sensitivities',
   ]);
 
-  for (const [name, claim] of Object.entries(tf.claims)) {
-    const base = ['claims', name, 'classification'];
-    const c = claim.classification;
+  // Claims, and every field of a notification event's payload, carry both native labels and a rank.
+  const labelled: Array<{ base: Path; c: (typeof tf.claims)[string]['classification'] }> = [
+    ...Object.entries(tf.claims).map(([name, claim]) => ({
+      base: ['claims', name, 'classification'],
+      c: claim.classification,
+    })),
+    ...Object.entries(tf.events ?? {}).flatMap(([eventType, event]) =>
+      Object.entries(event.fields).map(([field, f]) => ({
+        base: ['events', eventType, 'fields', field, 'classification'],
+        c: f.classification,
+      })),
+    ),
+  ];
+  for (const { base, c } of labelled) {
     const inList = (value: string, list: readonly string[], path: Path, what: string) => {
       if (!list.includes(value)) add(path, `unknown ${what} "${value}" (declared: ${list.join(', ')})`);
     };
@@ -120,11 +142,36 @@ function checkClassifications(tf: Unfrozen, add: Add): void {
       [...base, 'sg', 'sensitivity'],
       'Singapore sensitivity',
     );
+    // GSCP: OFFICIAL-SENSITIVE marks a reinforced need-to-know; the descriptor says which (for the
+    // hub's data, PERSONAL), and the consent page and policy reasons name it.
+    if (c.uk.marking === 'OFFICIAL-SENSITIVE' && c.uk.descriptor === undefined)
+      add(
+        [...base, 'uk', 'descriptor'],
+        `OFFICIAL-SENSITIVE needs a descriptor saying why (one of ${declared.uk.descriptors.join(', ')})`,
+      );
+    // Sensitive (personal) data is never open: IM8 puts personal data at RESTRICTED, non-personal
+    // closed data at OFFICIAL (CLOSED).
+    if ((SG_SENSITIVITY_RANK[c.sg.sensitivity] ?? 0) > 0 && c.sg.classification === 'OFFICIAL (OPEN)')
+      add(
+        [...base, 'sg', 'classification'],
+        `${c.sg.sensitivity} data cannot be OFFICIAL (OPEN): sensitive data is at least OFFICIAL (CLOSED)`,
+      );
     const derived = deriveRank(c);
-    if (derived !== undefined && derived !== c.rank) {
+    if (derived !== undefined && c.rank < derived) {
+      const implied = impliedRanks(c);
+      const labels = [
+        `UK ${c.uk.marking} → ${implied.uk}`,
+        ...(c.uk.descriptor === undefined ? [] : [`descriptor ${c.uk.descriptor} → ${implied.descriptor}`]),
+        `SG ${c.sg.classification} → ${implied.sg}`,
+        `sensitivity ${c.sg.sensitivity} → ${implied.sensitivity}`,
+      ];
       add(
         [...base, 'rank'],
-        `declared rank ${c.rank} but the labels derive rank ${derived} (the stricter of ${c.uk.marking}, ${c.sg.classification} and ${c.sg.sensitivity})`,
+        `declared rank ${c.rank} but the labels derive rank ${derived} (the stricter of ${labels.join(', ')}): a rank may not understate its labels (map down, never up)`,
+      );
+    } else if (derived !== undefined && c.rank > derived) {
+      warn(
+        `${base.join('.')}.rank: declared rank ${c.rank} is above the rank ${derived} its labels imply (handled more strictly than labelled)`,
       );
     }
   }

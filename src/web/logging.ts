@@ -11,7 +11,11 @@ import type { Config } from '../config/index.ts';
  *  - request and response bodies and headers (the serializers below whitelist fields);
  *  - any value under a key that names a secret (token, secret, password, key, code, nonce,
  *    assertion, cookie, authorization, dpop, verifier, credential, hint), at any depth of a plain
- *    object that is logged, and the usual header paths through pino's own `redact` as a second net.
+ *    object that is logged, and the usual header paths through pino's own `redact` as a second net;
+ *  - any value under a key that names a classified attribute: every claim of the trust framework
+ *    above the public rank (0), and the scheme-native names it is read from (`classified`, derived
+ *    by trust's `classifiedFieldNames`), at any depth, and at the top level and one level down
+ *    through pino's `redact` too. Classification, not a hand-kept list, decides.
  * Our own structured fields use names that do not collide: `errorCode`, `statusCode`.
  */
 export const REDACTED = '[Redacted]';
@@ -44,26 +48,42 @@ export function isSensitiveKey(key: string): boolean {
   return !SAFE_KEYS.has(key) && SENSITIVE_KEY.test(key);
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /**
- * Copy `value`, replacing every sensitive key's value. Walks only plain objects and arrays (a raw
- * request or an Error is left to its serializer), to a bounded depth, safe against cycles.
+ * Copy `value`, replacing the value of every sensitive key and every `classified` key. Walks only
+ * plain objects and arrays (a raw request or an Error is left to its serializer), to a bounded depth,
+ * safe against cycles.
  */
-export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+export function redactDeep(
+  value: unknown,
+  depth = 0,
+  seen = new WeakSet<object>(),
+  classified: ReadonlySet<string> = NONE,
+): unknown {
   if (value === null || typeof value !== 'object' || depth > 8) return value;
   if (seen.has(value)) return '[Circular]';
   if (Array.isArray(value)) {
     seen.add(value);
-    return value.map((v) => redactDeep(v, depth + 1, seen));
+    return value.map((v) => redactDeep(v, depth + 1, seen, classified));
   }
   if (!isPlainObject(value)) return value;
   seen.add(value);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (isSensitiveKey(k)) out[k] = REDACTED;
+    if (isSensitiveKey(k) || classified.has(k)) out[k] = REDACTED;
     else if (typeof v === 'string' && URL_KEY.test(k)) out[k] = withoutQuery(v);
-    else out[k] = redactDeep(v, depth + 1, seen);
+    else out[k] = redactDeep(v, depth + 1, seen, classified);
   }
   return out;
+}
+
+/** pino `redact` paths for classified keys: at the top level and one level down (`*.name`). */
+export function classifiedRedactPaths(classified: Iterable<string>): string[] {
+  return [...classified].flatMap((k) => {
+    const seg = /^[A-Za-z_$][\w$]*$/.test(k) ? k : `[${JSON.stringify(k)}]`;
+    return seg.startsWith('[') ? [seg, `*${seg}`] : [seg, `*.${seg}`];
+  });
 }
 
 /**
@@ -133,32 +153,55 @@ function serializeResponse(res: { statusCode?: number }): Record<string, unknown
  * sensitive-key redaction applied to the fields an error carries (`detail`, library extras such as
  * an HTTP client's `response`). The error's own `code` is an error code, not an OAuth code.
  */
-function serializeError(err: unknown): unknown {
-  if (!(err instanceof Error)) return redactDeep(err);
+function serializeError(err: unknown, classified: ReadonlySet<string> = NONE): unknown {
+  if (!(err instanceof Error)) return redactDeep(err, 0, undefined, classified);
   const out = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
   const redacted: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(out)) {
     if (k === 'message' || k === 'stack') redacted[k] = typeof v === 'string' ? withoutUserinfo(v) : v;
     else if (k === 'code' || k === 'type') redacted[k] = v;
-    else redacted[k] = isSensitiveKey(k) ? REDACTED : redactDeep(v);
+    else redacted[k] = isSensitiveKey(k) ? REDACTED : redactDeep(v, 0, undefined, classified);
   }
   return redacted;
 }
 
-export function loggerOptions(config: Pick<Config, 'logLevel'>): LoggerOptions {
+export interface LoggerRedaction {
+  /**
+   * Keys whose values are classified above public (trust's `classifiedFieldNames`): redacted at
+   * any depth. The composition root passes them; a logger made without them redacts only secrets.
+   */
+  classified?: Iterable<string>;
+}
+
+export function loggerOptions(
+  config: Pick<Config, 'logLevel'>,
+  redaction: LoggerRedaction = {},
+): LoggerOptions {
+  const classified: ReadonlySet<string> = new Set(redaction.classified ?? []);
   return {
     level: config.logLevel,
-    redact: { paths: REDACT_PATHS, censor: REDACTED },
-    serializers: { req: serializeRequest, res: serializeResponse, err: serializeError },
+    redact: { paths: [...REDACT_PATHS, ...classifiedRedactPaths(classified)], censor: REDACTED },
+    serializers: {
+      req: serializeRequest,
+      res: serializeResponse,
+      err: (err: unknown) => serializeError(err, classified),
+    },
     formatters: {
-      // Runs on every logged object before serializers: catches secrets in ad-hoc fields.
-      log: (obj) => redactDeep(obj) as Record<string, unknown>,
-      bindings: (bindings) => redactDeep(bindings) as Record<string, unknown>,
+      // Runs on every logged object before serializers: catches secrets and classified
+      // attributes in ad-hoc fields.
+      log: (obj) => redactDeep(obj, 0, undefined, classified) as Record<string, unknown>,
+      bindings: (bindings) => redactDeep(bindings, 0, undefined, classified) as Record<string, unknown>,
     },
   };
 }
 
 /** A pino logger for the hub; tests pass a destination to read what was written. */
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
-  return destination ? pino(loggerOptions(config), destination) : pino(loggerOptions(config));
+export function createLogger(
+  config: Pick<Config, 'logLevel'>,
+  destination?: DestinationStream,
+  redaction: LoggerRedaction = {},
+): Logger {
+  return destination
+    ? pino(loggerOptions(config, redaction), destination)
+    : pino(loggerOptions(config, redaction));
 }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { GovbridgeError } from '../../src/kernel/index.ts';
+import { classifiedFieldNames, loadTrustFramework } from '../../src/trust/index.ts';
 import { createLogger } from '../../src/web/index.ts';
 import { TestBrowser } from '../support/http.ts';
 import { startTestHub } from '../support/hub.ts';
@@ -65,6 +68,58 @@ describe(`privacy of logs and records (${testDialect()})`, () => {
       assert.ok(sealed.length >= 1);
       for (const row of sealed)
         assert.ok(!row.claims_sealed.includes(name), 'released claims are sealed at rest');
+    } finally {
+      await hub.close();
+    }
+  });
+
+  test('no attribute classified above public reaches a log line, whoever logs it and however deep', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const hub = await startTestHub(
+      {},
+      {
+        logger: createLogger({ logLevel: 'trace' }, sink, {
+          classified: classifiedFieldNames(
+            loadTrustFramework(fileURLToPath(new URL('../../trust/trust-framework.yaml', import.meta.url))),
+          ),
+        }),
+      },
+    );
+    try {
+      const trust = hub.ctx.trust;
+      const classified = classifiedFieldNames(trust);
+      // Every claim above rank 0 is covered; the redaction paths come from the trust framework.
+      for (const [claim, def] of Object.entries(trust.claims))
+        if (def.classification.rank > 0) assert.ok(classified.has(claim), claim);
+
+      const secret = (k: string) => `SECRET-VALUE-OF-${k.replace(/\W/g, '_')}`;
+      const values = Object.fromEntries([...classified].map((k) => [k, secret(k)]));
+      hub.app.log.info(values, 'top level');
+      hub.app.log.info(
+        { result: { claims: values, nested: [{ person: { regadd: secret('regadd') } }] } },
+        'nested',
+      );
+      hub.app.log.error(
+        {
+          err: new GovbridgeError('server_error', 'failed', {
+            detail: { claims: { birthdate: secret('birthdate') } },
+          }),
+        },
+        'error detail',
+      );
+      hub.app.log.child({ address: secret('address') }).info('bindings');
+      const log = lines.join('');
+      assert.match(log, /top level/);
+      assert.match(log, /error detail/);
+      assert.doesNotMatch(log, /SECRET-VALUE-OF-/, 'a classified value reached the log');
+      assert.match(log, /"name":"\[Redacted\]"/);
+      assert.match(log, /"urn:govbridge:claims:sg_residential_status":"\[Redacted\]"/);
     } finally {
       await hub.close();
     }

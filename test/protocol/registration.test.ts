@@ -65,6 +65,8 @@ describe(`dynamic client registration (${testDialect()})`, () => {
     const info = await hub.ctx.clients.get(clientId);
     assert.equal(info?.agency, 'Protocol Test Agency');
     assert.equal(info?.minAcr, 'urn:govbridge:loa:low');
+    assert.equal(info?.environment, 'uk-public-cloud');
+    assert.equal(res.body['govbridge_environment'], 'uk-public-cloud');
 
     assert.equal(info?.status, 'pending', 'self-registered clients wait for an operator');
     assert.equal(info?.registeredBy, 'self');
@@ -84,6 +86,21 @@ describe(`dynamic client registration (${testDialect()})`, () => {
     ['an unknown attribute', { govbridge_attributes: ['name', 'shoe_size'] }, /govbridge_attributes/],
     ['an unknown minimum acr', { govbridge_min_acr: 'urn:other:loa:9' }, /govbridge_min_acr/],
     ['an empty purpose', { govbridge_purpose: '' }, /govbridge_purpose/],
+    [
+      'no hosting environment',
+      { govbridge_environment: undefined },
+      /govbridge_environment is required: name the hosting environment .*uk-public-cloud/,
+    ],
+    [
+      'an unknown hosting environment',
+      { govbridge_environment: 'a-cupboard' },
+      /govbridge_environment names an unknown hosting environment "a-cupboard": use one of uk-public-cloud, uk-accredited, sg-gcc, sg-gcc-plus, sg-on-premises, overseas-commercial/,
+    ],
+    [
+      'a hosting environment that is not a string',
+      { govbridge_environment: 7 },
+      /govbridge_environment must be a string/,
+    ],
     [
       'no govbridge metadata at all',
       { govbridge_country: undefined, govbridge_agency: undefined },

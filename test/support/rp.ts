@@ -44,6 +44,8 @@ export interface RpRegistration {
   attributes?: string[];
   minAcr?: string;
   securityProfile?: 'fapi2' | 'oidc';
+  /** Hosting environment (trust/environments.yaml); by default the country's public-cloud one. */
+  environment?: string;
   /** Further RFC 7591 metadata (overrides the defaults). */
   metadata?: Record<string, unknown>;
 }
@@ -163,6 +165,7 @@ export class TestRp {
       ],
       govbridge_min_acr: o.minAcr ?? 'urn:govbridge:loa:low',
       govbridge_security_profile: o.securityProfile ?? 'fapi2',
+      govbridge_environment: o.environment ?? (o.country === 'SG' ? 'sg-gcc' : 'uk-public-cloud'),
       ...o.metadata,
     };
   }

@@ -277,7 +277,8 @@ function consentContext(
   const { client, result } = pending;
   const from = SCHEME_COUNTRY[result.scheme] ?? '';
   return {
-    pageTitle: `Share your details with ${client.name}?`,
+    pageTitle:
+      result.attributes.length > 0 ? `Share your details with ${client.name}?` : `Continue to ${client.name}`,
     uid: pending.uid,
     rpName: client.name,
     agency: client.agency,
@@ -290,6 +291,13 @@ function consentContext(
       name: a,
       label: claimLabel(a, catalogue[a]?.description),
       value: displayClaim(result.claims[a], a),
+    })),
+    // What the release policy withheld, and why (never the values: they are not kept).
+    withheld: (result.withheld ?? []).map((w) => ({
+      name: w.attribute,
+      label: claimLabel(w.attribute, catalogue[w.attribute]?.description),
+      reason: w.reason,
+      policies: w.policies.join(', '),
     })),
   };
 }
