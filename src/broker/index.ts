@@ -11,6 +11,7 @@ export {
   toOidcError,
   type UpstreamResult,
   type VerifiedAttributes,
+  type WithheldAttribute,
 } from './login/login-service.ts';
-export { createProvider, type ProviderOptions, SCOPE_CLAIMS } from './provider.ts';
-export { revokeGrantsOfConsent } from './releases.ts';
+export { createProvider, type ProviderOptions, SCOPE_CLAIMS, WITHHELD_CLAIM } from './provider.ts';
+export { appendUnledgeredReleases, revokeGrantsOfConsent } from './releases.ts';

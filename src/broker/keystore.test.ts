@@ -19,8 +19,9 @@ test(`keystore (${testDialect()}): generates each purpose once, seals private ke
     assert.ok(hub.d, 'private key available');
     assert.equal(ks.active('onelogin-sig').alg, 'RS256');
     assert.equal(ks.active('singpass-enc').alg, 'ECDH-ES+A256KW');
+    assert.equal(ks.active('notify-sig').alg, 'ES256');
     const rows = await s.db.selectFrom('keys').selectAll().execute();
-    assert.equal(rows.length, 4);
+    assert.equal(rows.length, 6);
     for (const r of rows) {
       assert.doesNotMatch(r.private_jwk_sealed, /"d"/, 'private half is sealed');
       assert.equal(JSON.parse(r.public_jwk).d, undefined);
@@ -28,7 +29,7 @@ test(`keystore (${testDialect()}): generates each purpose once, seals private ke
     const again = new KeyStore({ storage: s, kek, allowGenerate: true });
     await again.load();
     assert.equal(again.active('hub-sig').kid, hub.kid);
-    assert.equal((await s.db.selectFrom('keys').selectAll().execute()).length, 4);
+    assert.equal((await s.db.selectFrom('keys').selectAll().execute()).length, 6);
     // A row whose public key was swapped (database write access, no KEK) no longer opens.
     const [row] = rows;
     const other = JSON.parse(rows[1]!.public_jwk);

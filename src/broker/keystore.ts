@@ -10,6 +10,10 @@ import type { Storage } from '../storage/index.ts';
  * - `singpass-sig`: ES256 — private_key_jwt assertions and DPoP to Singpass (Singpass accepts ES256/384/512).
  * - `singpass-enc`: ECDH-ES+A256KW on P-256 — Singpass encrypts ID tokens and Myinfo to this key.
  * - `onelogin-sig`: RS256 (RSA 2048) — request objects and private_key_jwt to GOV.UK One Login.
+ * - `ledger-sig`: EdDSA (Ed25519) — signs the transparency ledger's checkpoints (C2SP signed-note
+ *   signature type 0x01 is Ed25519 only). Published as a note verifier key at `/ledger/verifier-key`.
+ * - `notify-sig`: ES256 — signs Tell Us Once notifications to agencies (published at
+ *   `/notifications/jwks.json`, apart from the OP's keys so an agency key can never sign an ID token).
  *
  * Development: keys are generated on first start and kept in the database, private halves sealed
  * with the key-encryption key. Production: loaded from files, never generated. Rotation makes a new
@@ -20,6 +24,8 @@ export const KEY_PURPOSES = {
   'singpass-sig': { alg: 'ES256', use: 'sig' },
   'singpass-enc': { alg: 'ECDH-ES+A256KW', use: 'enc' },
   'onelogin-sig': { alg: 'RS256', use: 'sig' },
+  'notify-sig': { alg: 'ES256', use: 'sig' },
+  'ledger-sig': { alg: 'EdDSA', use: 'sig' },
 } as const;
 export type KeyPurpose = keyof typeof KEY_PURPOSES;
 
@@ -148,10 +154,12 @@ export class KeyStore {
     const pair =
       spec.alg === 'RS256'
         ? await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 })
-        : await generateKeyPair(spec.alg === 'ES256' ? 'ES256' : 'ECDH-ES+A256KW', {
-            extractable: true,
-            crv: 'P-256',
-          });
+        : spec.alg === 'EdDSA'
+          ? await generateKeyPair('Ed25519', { extractable: true })
+          : await generateKeyPair(spec.alg === 'ES256' ? 'ES256' : 'ECDH-ES+A256KW', {
+              extractable: true,
+              crv: 'P-256',
+            });
     const pub = await exportJWK(pair.publicKey);
     const priv = await exportJWK(pair.privateKey);
     // RFC 7638-style stable id is not needed; a random, purpose-prefixed kid is clear in logs.

@@ -1,21 +1,30 @@
 import { uuid } from '../kernel/index.ts';
+import type { Ledger, ReleaseRecord } from '../ledger/index.ts';
 import type { Storage } from '../storage/index.ts';
 
-/** Record that attributes of a citizen went to a relying party (the transparency log builds on this). */
-export async function recordRelease(
-  storage: Storage,
-  r: {
-    accountId: string;
-    clientId: string;
-    attributes: readonly string[];
-    acr: string;
-    scheme: string;
-    trustFrameworkVersion: string;
-    consentId: string | null;
-    grantId: string | null;
-    at: Date;
-  },
-): Promise<string> {
+/**
+ * Record that attributes of a citizen went to a relying party (the transparency log builds on this):
+ * only the attributes released, and beside them those the release policy withheld, with the ids of
+ * the deciding policies.
+ */
+export interface ReleaseInput {
+  accountId: string;
+  clientId: string;
+  /** The service's country (for the ledger entry). */
+  clientCountry: string;
+  attributes: readonly string[];
+  withheld?: readonly { attribute: string; policies: readonly string[] }[];
+  /** Ids of the policies that decided the release. */
+  decisions?: readonly string[];
+  acr: string;
+  scheme: string;
+  trustFrameworkVersion: string;
+  consentId: string | null;
+  grantId: string | null;
+  at: Date;
+}
+
+export async function recordRelease(storage: Storage, r: ReleaseInput): Promise<string> {
   const releaseId = uuid();
   await storage.db
     .insertInto('releases')
@@ -24,6 +33,8 @@ export async function recordRelease(
       account_id: r.accountId,
       client_id: r.clientId,
       attributes: JSON.stringify(r.attributes),
+      withheld: r.withheld && r.withheld.length > 0 ? JSON.stringify(r.withheld) : null,
+      decisions: JSON.stringify(r.decisions ?? []),
       acr: r.acr,
       scheme: r.scheme,
       trust_framework_version: r.trustFrameworkVersion,
@@ -33,6 +44,74 @@ export async function recordRelease(
     })
     .execute();
   return releaseId;
+}
+
+/** The transparency-ledger record of a release to a service: names only, never values. */
+export function releaseLedgerRecord(releaseId: string, r: ReleaseInput): ReleaseRecord {
+  return {
+    releaseId,
+    time: r.at,
+    recipient: { kind: 'service', id: r.clientId, country: r.clientCountry as 'GB' | 'SG' },
+    released: [...r.attributes],
+    withheld: (r.withheld ?? []).map((w) => ({ attribute: w.attribute, policy: w.policies[0] ?? 'unknown' })),
+    accountId: r.accountId,
+    consentId: r.consentId,
+    decisions: [...(r.decisions ?? [])],
+    trustFrameworkVersion: r.trustFrameworkVersion,
+  };
+}
+
+/**
+ * Releases recorded but missing from the ledger (a process stopped between the two writes): appended
+ * now, exactly as recorded. Run at start; appends are idempotent per release id.
+ */
+export async function appendUnledgeredReleases(storage: Storage, ledger: Ledger): Promise<number> {
+  const rows = await storage.db
+    .selectFrom('releases')
+    .innerJoin('clients', 'clients.client_id', 'releases.client_id')
+    .select([
+      'releases.release_id',
+      'releases.account_id',
+      'releases.client_id',
+      'releases.attributes',
+      'releases.withheld',
+      'releases.decisions',
+      'releases.trust_framework_version',
+      'releases.consent_id',
+      'releases.released_at',
+      'clients.country',
+    ])
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('ledger_entries')
+            .select('ledger_entries.idx')
+            .whereRef('ledger_entries.release_id', '=', 'releases.release_id'),
+        ),
+      ),
+    )
+    .orderBy('releases.released_at')
+    .execute();
+  if (rows.length === 0) return 0;
+  await ledger.appendMany(
+    rows.map((r) =>
+      releaseLedgerRecord(r.release_id, {
+        accountId: r.account_id,
+        clientId: r.client_id,
+        clientCountry: r.country,
+        attributes: JSON.parse(r.attributes) as string[],
+        withheld: r.withheld ? (JSON.parse(r.withheld) as { attribute: string; policies: string[] }[]) : [],
+        decisions: r.decisions ? (JSON.parse(r.decisions) as string[]) : [],
+        acr: '',
+        scheme: '',
+        trustFrameworkVersion: r.trust_framework_version,
+        consentId: r.consent_id,
+        grantId: null,
+        at: new Date(Number(r.released_at)),
+      }),
+    ),
+  );
+  return rows.length;
 }
 
 /**

@@ -11,11 +11,14 @@ import {
   systemClock,
   unseal,
 } from '../../kernel/index.ts';
+import type { Ledger } from '../../ledger/index.ts';
+import type { PolicyEngine } from '../../policy/index.ts';
 import type { Storage } from '../../storage/index.ts';
 import {
   evaluateAssertion,
   hubLevels,
   mapClaims,
+  type SchemeAssertion,
   type SchemeId,
   type TrustFramework,
   translateRequest,
@@ -23,8 +26,8 @@ import {
 import { findOrCreateAccount } from '../accounts.ts';
 import type { ClientInfo, ClientRegistry } from '../client-registry.ts';
 import type { GrantClaimsStore } from '../grant-claims.ts';
-import { ACCESS_TOKEN_TTL_SECONDS, SCOPE_CLAIMS } from '../provider.ts';
-import { recordRelease } from '../releases.ts';
+import { ACCESS_TOKEN_TTL_SECONDS, SCOPE_CLAIMS, WITHHELD_CLAIM } from '../provider.ts';
+import { recordRelease, releaseLedgerRecord } from '../releases.ts';
 import { claimsParameterNames, requestedLevel, resultingAcr } from './requested-assurance.ts';
 
 /**
@@ -38,6 +41,10 @@ import { claimsParameterNames, requestedLevel, resultingAcr } from './requested-
  *   callback       → connector.complete verifies everything the scheme sent
  *   assurance      → trust.evaluateAssertion: success only if achieved ≥ required (never mapped up)
  *   claims         → trust.mapClaims into the common claim set with provenance (verified_claims)
+ *   policy         → policy.decideRelease per attribute (classification × the service's hosting
+ *                    environment × purpose and legal basis): a denied attribute is withheld — never
+ *                    mapped, sealed or released — and named, with the deciding policy, to the
+ *                    citizen (consent page) and the service (`govbridge_withheld`)
  *   consent        → covered by an active consent for this service and purpose, else ask
  *   release        → grant + sealed claims for the token/userinfo endpoints + release record
  *
@@ -53,8 +60,19 @@ export interface LoginServiceOptions {
   clients: ClientRegistry;
   consents: ConsentService;
   grantClaims: GrantClaimsStore;
+  /** The release policy: checked for every attribute before anything is released. */
+  policy: PolicyEngine;
+  /** The transparency ledger every release is appended to. */
+  ledger?: Ledger;
   publicUrl: string;
   clock?: Clock;
+}
+
+/** An attribute the release policy withheld: the deciding policies and the reason for the citizen. */
+export interface WithheldAttribute {
+  attribute: string;
+  policies: string[];
+  reason: string;
 }
 
 export interface InteractionView {
@@ -76,7 +94,12 @@ export interface UpstreamResult {
   authTime: number | undefined;
   claims: Record<string, unknown>;
   sources: Record<string, unknown>;
+  /** Attributes to be released (the policy allowed them and the scheme supplied them). */
   attributes: string[];
+  /** Attributes the scheme supplied that the policy withheld, with why. */
+  withheld: WithheldAttribute[];
+  /** Ids of the policies that decided this release (allowed and withheld attributes), in order. */
+  decisions?: string[];
   trustFrameworkVersion: string;
 }
 
@@ -354,7 +377,7 @@ export class LoginService {
           (l) => evaluateAssertion(this.#o.trust, assertion, l).satisfied,
         ) ?? evaluation.acr;
       const attributes = this.#requestedAttributes(details.params, client);
-      const mapped = mapClaims(this.#o.trust, assertion, attributes);
+      const { mapped, withheld, decisions } = this.#applyPolicy(scheme, client, assertion, attributes);
       const accountId = await findOrCreateAccount(this.#o.storage, scheme, assertion.subject, this.#clock);
       const claims: Record<string, unknown> = { ...mapped.claims };
       if (mapped.verified_claims) claims['verified_claims'] = mapped.verified_claims;
@@ -367,6 +390,8 @@ export class LoginService {
         claims,
         sources: mapped.sources,
         attributes: Object.keys(mapped.claims),
+        withheld,
+        decisions,
         trustFrameworkVersion: this.#o.trust.version,
       };
       await this.#o.storage.db
@@ -381,7 +406,9 @@ export class LoginService {
         result.attributes,
         client.purpose,
       );
-      if (covering || result.attributes.length === 0) {
+      // The consent page also tells the citizen what is withheld, so it is shown when something is,
+      // even with nothing to share; an existing consent covering what is shared skips it.
+      if (covering || (result.attributes.length === 0 && result.withheld.length === 0)) {
         return {
           kind: 'redirect',
           url: await this.#release(req, res, result, client, covering?.consentId ?? null),
@@ -450,6 +477,8 @@ export class LoginService {
         new GovbridgeError('access_denied', 'The citizen declined to share their details with this service'),
       );
     }
+    // Nothing to share (everything asked for was withheld): the citizen was told; no consent to record.
+    if (result.attributes.length === 0) return this.#release(req, res, result, client, null);
     const consent = await this.#o.consents.grant({
       accountId: result.accountId,
       clientId: client.clientId,
@@ -486,18 +515,34 @@ export class LoginService {
     const allowedExtra = new Set(['acr', 'amr', 'auth_time', 'sid', ...result.attributes]);
     if (asked.length > 0) grant.addOIDCClaims(asked.filter((c) => allowedExtra.has(c)));
     const grantId = await grant.save();
-    await this.#o.grantClaims.put(grantId, result.accountId, result.claims, ACCESS_TOKEN_TTL_SECONDS * 2);
-    await recordRelease(this.#o.storage, {
+    // Results sealed before the policy step existed carry no `withheld`.
+    const withheld = result.withheld ?? [];
+    const claims =
+      withheld.length === 0
+        ? result.claims
+        : {
+            ...result.claims,
+            [WITHHELD_CLAIM]: withheld.map((w) => ({ claim: w.attribute, policy: w.policies[0] })),
+          };
+    await this.#o.grantClaims.put(grantId, result.accountId, claims, ACCESS_TOKEN_TTL_SECONDS * 2);
+    const release = {
       accountId: result.accountId,
       clientId: client.clientId,
+      clientCountry: client.country,
       attributes: result.attributes,
+      withheld: withheld.map((w) => ({ attribute: w.attribute, policies: w.policies })),
+      decisions: result.decisions ?? [],
       acr: result.acr,
       scheme: result.scheme,
       trustFrameworkVersion: result.trustFrameworkVersion,
       consentId,
       grantId,
       at: this.#clock.now(),
-    });
+    };
+    const releaseId = await recordRelease(this.#o.storage, release);
+    // Every release goes into the transparency ledger before the service gets anything; a crash
+    // between the two is healed at the next start (`appendUnledgeredReleases`).
+    if (this.#o.ledger) await this.#o.ledger.append(releaseLedgerRecord(releaseId, release));
     return this.#o.provider.interactionResult(
       req,
       res,
@@ -513,6 +558,71 @@ export class LoginService {
       },
       { mergeWithLastSubmission: false },
     );
+  }
+
+  /**
+   * Ask the release policy about every requested attribute before any is mapped for release. Only
+   * allowed attributes are mapped (values and `verified_claims` alike); a denied attribute the scheme
+   * supplied is reported as withheld (one it did not supply is simply missing).
+   */
+  #applyPolicy(
+    scheme: SchemeId,
+    client: ClientInfo,
+    assertion: SchemeAssertion,
+    attributes: string[],
+  ): { mapped: ReturnType<typeof mapClaims>; withheld: WithheldAttribute[]; decisions: string[] } {
+    if (attributes.length === 0)
+      return { mapped: mapClaims(this.#o.trust, assertion, []), withheld: [], decisions: [] };
+    let decisions: ReturnType<PolicyEngine['decideRelease']>;
+    try {
+      decisions = this.#o.policy.decideRelease({
+        recipient: {
+          kind: 'service',
+          id: client.clientId,
+          name: client.name,
+          country: client.country,
+          environment: client.environment,
+        },
+        attributes,
+        context: {
+          purpose: client.purpose,
+          // Nothing is released before the citizen agrees (consent page) or an earlier consent covers it.
+          consentGiven: true,
+          crossBorder: this.#o.trust.schemes[scheme].country !== client.country,
+          legalBasis: 'consent',
+        },
+      });
+    } catch (err) {
+      if (isGovbridgeError(err) && err.code === 'environment_unknown') {
+        throw new GovbridgeError(
+          'access_denied',
+          'The service has not registered a hosting environment the hub knows (govbridge_environment), so nothing can be released to it',
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    const allowed = decisions.filter((d) => d.decision === 'allow').map((d) => d.attribute);
+    const denied = decisions.filter((d) => d.decision === 'deny');
+    const decidedBy = [...new Set(decisions.flatMap((d) => d.policies))];
+    if (denied.length === 0)
+      return { mapped: mapClaims(this.#o.trust, assertion, attributes), withheld: [], decisions: decidedBy };
+    const supplied = new Set(
+      Object.keys(
+        mapClaims(
+          this.#o.trust,
+          assertion,
+          denied.map((d) => d.attribute),
+        ).claims,
+      ),
+    );
+    return {
+      decisions: decidedBy,
+      mapped: mapClaims(this.#o.trust, assertion, allowed),
+      withheld: denied
+        .filter((d) => supplied.has(d.attribute))
+        .map((d) => ({ attribute: d.attribute, policies: [...d.policies], reason: d.reason })),
+    };
   }
 
   #requestedAttributes(params: Record<string, unknown>, client: ClientInfo): string[] {
