@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { claimLabel, claimRows, describeVerification, displayValue } from './claims-table.ts';
+import { claimLabel, claimRows, describeVerification, displayValue, withheldRows } from './claims-table.ts';
 
 describe('claim rows', () => {
   test('marks claims covered by verified_claims with who verified them', () => {
@@ -76,5 +76,32 @@ describe('claim rows', () => {
   test('labels known claims in plain words', () => {
     assert.equal(claimLabel('birthdate'), 'Date of birth');
     assert.equal(claimLabel('custom_claim'), 'custom_claim');
+  });
+});
+
+describe('withheld rows (govbridge_withheld)', () => {
+  test('lists each withheld claim with its policy, in the claim order, and keeps it out of the claim rows', () => {
+    const received = {
+      sub: 'abc',
+      govbridge_withheld: [
+        { claim: 'email', policy: 'above-environment-uk-ceiling' },
+        { claim: 'name', policy: 'above-environment-uk-ceiling' },
+        { claim: 'name', policy: 'duplicate' },
+        { claim: 'birthdate' },
+        { policy: 'no-claim' },
+        'not an object',
+      ],
+    };
+    assert.deepEqual(withheldRows(received), [
+      { claim: 'name', policy: 'above-environment-uk-ceiling' },
+      { claim: 'birthdate', policy: 'Not stated' },
+      { claim: 'email', policy: 'above-environment-uk-ceiling' },
+    ]);
+    assert.deepEqual(claimRows(received), [{ claim: 'sub', value: 'abc' }]);
+  });
+
+  test('nothing withheld, or not a list: no rows', () => {
+    assert.deepEqual(withheldRows({ sub: 'abc' }), []);
+    assert.deepEqual(withheldRows({ govbridge_withheld: { claim: 'name', policy: 'x' } }), []);
   });
 });

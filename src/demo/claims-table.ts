@@ -16,8 +16,20 @@ export interface ClaimRow {
   readonly verifiedBy?: string;
 }
 
+/** The hub's list of what its release policy withheld (docs/policy.md): shown apart, by `withheldRows`. */
+export const WITHHELD_CLAIM = 'govbridge_withheld';
+
 /** Claims that describe the response or the protocol, not the person. */
-const NOT_SHOWN = new Set(['verified_claims', '_claim_names', '_claim_sources', 'aud', 'iss', 'iat', 'exp']);
+const NOT_SHOWN = new Set([
+  'verified_claims',
+  '_claim_names',
+  '_claim_sources',
+  'aud',
+  'iss',
+  'iat',
+  'exp',
+  WITHHELD_CLAIM,
+]);
 
 /** The order rows appear in; other claims follow alphabetically. */
 const ORDER = [
@@ -78,6 +90,37 @@ export function claimRows(received: Readonly<Record<string, unknown>>): ClaimRow
     if (!NOT_SHOWN.has(claim)) add(claim, raw, undefined);
   }
 
+  return rows.sort((a, b) => rank(a.claim) - rank(b.claim) || a.claim.localeCompare(b.claim));
+}
+
+/** One entry of `govbridge_withheld`: a claim the service asked for and the policy that withheld it. */
+export interface WithheldRow {
+  readonly claim: string;
+  /** The first deciding policy's id; `Not stated` when the hub named none. */
+  readonly policy: string;
+}
+
+/** At most this many withheld entries are kept, and each name this long, so the cookie stays small. */
+const MAX_WITHHELD = 40;
+const MAX_NAME_LENGTH = 80;
+
+/**
+ * The `govbridge_withheld` claim (`[{ claim, policy }]`) as rows, in the claim table's order; entries
+ * without a claim name are skipped, and anything that is not an array gives no rows.
+ */
+export function withheldRows(received: Readonly<Record<string, unknown>>): WithheldRow[] {
+  const value = received[WITHHELD_CLAIM];
+  if (!Array.isArray(value)) return [];
+  const rows: WithheldRow[] = [];
+  const seen = new Set<string>();
+  for (const entry of value) {
+    if (rows.length >= MAX_WITHHELD) break;
+    if (!isRecord(entry)) continue;
+    const claim = stringOf(entry['claim'])?.slice(0, MAX_NAME_LENGTH);
+    if (claim === undefined || seen.has(claim)) continue;
+    seen.add(claim);
+    rows.push({ claim, policy: stringOf(entry['policy'])?.slice(0, MAX_NAME_LENGTH) ?? 'Not stated' });
+  }
   return rows.sort((a, b) => rank(a.claim) - rank(b.claim) || a.claim.localeCompare(b.claim));
 }
 

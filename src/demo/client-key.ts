@@ -23,28 +23,45 @@ export interface ClientKey {
 const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 
 export async function deriveClientKey(secret: string, clientId: string): Promise<ClientKey> {
-  const d = privateScalar(secret, clientId);
-  const ecdh = createECDH('prime256v1');
-  ecdh.setPrivateKey(d);
-  const point = ecdh.getPublicKey(); // uncompressed: 0x04 || x (32 bytes) || y (32 bytes)
-  const publicPart = {
-    kty: 'EC',
-    crv: 'P-256',
-    x: point.subarray(1, 33).toString('base64url'),
-    y: point.subarray(33, 65).toString('base64url'),
-  };
-  const privateKey = await importJWK({ ...publicPart, d: d.toString('base64url') }, 'ES256');
+  const { publicPart, d } = deriveP256(secret, 'govbridge demo client key', clientId);
+  const privateKey = await importJWK({ ...publicPart, d }, 'ES256');
   if (!(privateKey instanceof CryptoKey)) throw new TypeError('expected an EC private key');
   const kid = await calculateJwkThumbprint(publicPart);
   return { privateKey, kid, publicJwk: { ...publicPart, kid, alg: 'ES256', use: 'sig' } };
 }
 
+/** A P-256 key pair as JWK members: the public part (`kty`, `crv`, `x`, `y`) and the private `d`. */
+export interface DerivedP256 {
+  readonly publicPart: { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
+  /** base64url private scalar. */
+  readonly d: string;
+}
+
+/**
+ * A P-256 key pair derived from `secret` with HKDF-SHA-256 (RFC 5869): `label` is the salt that
+ * keeps each kind of key independent of the others made from the same secret, `id` (a client or
+ * agency id) the info that separates the keys of one kind.
+ */
+export function deriveP256(secret: string, label: string, id: string): DerivedP256 {
+  const d = privateScalar(secret, label, id);
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(d);
+  const point = ecdh.getPublicKey(); // uncompressed: 0x04 || x (32 bytes) || y (32 bytes)
+  return {
+    publicPart: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: point.subarray(1, 33).toString('base64url'),
+      y: point.subarray(33, 65).toString('base64url'),
+    },
+    d: d.toString('base64url'),
+  };
+}
+
 /** 32 bytes from HKDF, retried with a counter in the (≈2^-32) case they are not a valid scalar. */
-function privateScalar(secret: string, clientId: string): Buffer {
+function privateScalar(secret: string, label: string, id: string): Buffer {
   for (let counter = 0; ; counter++) {
-    const candidate = Buffer.from(
-      hkdfSync('sha256', secret, 'govbridge demo client key', `${clientId}#${counter}`, 32),
-    );
+    const candidate = Buffer.from(hkdfSync('sha256', secret, label, `${id}#${counter}`, 32));
     const value = BigInt(`0x${candidate.toString('hex')}`);
     if (value > 0n && value < P256_ORDER) return candidate;
   }

@@ -9,6 +9,14 @@ import { createSessionCookie } from './session-cookie.ts';
 import type { DemoClientRegistration, DemoServicesOptions } from './types.ts';
 import { createViews } from './views.ts';
 
+export {
+  type AgencyRegistration,
+  type AgencySubscription,
+  createDemoAgencies,
+  type DemoAgencies,
+  type DemoAgenciesOptions,
+  type NotificationEventType,
+} from './agencies/index.ts';
 export type {
   DemoClientRegistration,
   DemoCountry,
@@ -18,14 +26,14 @@ export type {
 } from './types.ts';
 
 export interface DemoServices {
-  /** Serves both demos at `/demo/uk` and `/demo/sg`; register it without a prefix or with `{ prefix: '/demo' }`. */
+  /** Serves the demos at `/demo/uk`, `/demo/sg` and `/demo/abroad`; register it without a prefix or with `{ prefix: '/demo' }`. */
   readonly plugin: FastifyPluginAsync;
   /** Client metadata for the hub to register before it serves (one per demo). */
   readonly registrations: DemoClientRegistration[];
 }
 
 /**
- * The two demo relying parties (development only: `GOVBRIDGE_DEMO_SERVICES`, refused in production
+ * The demo relying parties (development only: `GOVBRIDGE_DEMO_SERVICES`, refused in production
  * by the configuration). Each gets an ES256 client key pair made now and kept in memory only, derived
  * from `cookieKey` so that every hub process sharing that secret registers the same public key
  * (`client-key.ts`); its public half is in `registrations`. Nothing talks to the hub until the

@@ -52,5 +52,6 @@ export function demoRegistration(
     govbridge_attributes: [...definition.attributes],
     govbridge_min_acr: definition.acr,
     govbridge_security_profile: 'fapi2',
+    govbridge_environment: definition.environment,
   };
 }

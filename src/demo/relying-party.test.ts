@@ -72,6 +72,7 @@ async function serveProvider(
         'govbridge_attributes',
         'govbridge_min_acr',
         'govbridge_security_profile',
+        'govbridge_environment',
       ],
     },
     scopes: ['openid', 'profile', 'email', 'phone', 'address', 'nationality'],
@@ -301,6 +302,13 @@ describe('demo relying parties against oidc-provider', () => {
     assert.equal(sg.govbridge_country, 'SG');
     assert.equal(uk.govbridge_min_acr, 'urn:govbridge:loa:substantial');
     assert.equal(uk.govbridge_security_profile, 'fapi2');
+    assert.equal(uk.govbridge_environment, 'uk-public-cloud');
+    assert.equal(sg.govbridge_environment, 'sg-gcc');
+    const abroad = registrations.find((r) => r.client_id === 'demo-overseas-service');
+    assert.ok(abroad);
+    assert.deepEqual(abroad.redirect_uris, [`${demoUrl}/demo/abroad/callback`]);
+    assert.equal(abroad.govbridge_country, 'GB');
+    assert.equal(abroad.govbridge_environment, 'overseas-commercial');
     const [key] = uk.jwks.keys;
     assert.ok(key);
     assert.equal(key.kty, 'EC');
@@ -351,7 +359,7 @@ describe('demo relying parties against oidc-provider', () => {
   });
 
   test('the start pages say what the service is, that it is a demo, and link to sign-in', async () => {
-    for (const slug of ['uk', 'sg']) {
+    for (const slug of ['uk', 'sg', 'abroad']) {
       const response = await fetch(`${demoUrl}/demo/${slug}/`);
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('cache-control'), 'no-store');
@@ -359,7 +367,12 @@ describe('demo relying parties against oidc-provider', () => {
       assertGovukPage(html);
       assert.match(html, /Start now/);
       assert.match(html, new RegExp(`href="/demo/${slug}/sign-in"`));
+      // Only the demo hosted abroad says where it keeps details, and that the hub will withhold them.
+      assert.equal(/Where this service keeps your details/.test(html), slug === 'abroad');
     }
+    const abroad = await (await fetch(`${demoUrl}/demo/abroad/`)).text();
+    assert.match(abroad, /outside both the UK and Singapore/);
+    assert.match(abroad, /withhold your personal details/);
   });
 
   for (const [slug, clientId, idpHint, scheme] of [

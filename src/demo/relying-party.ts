@@ -3,7 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { randomId } from '../kernel/index.ts';
-import { claimLabel, claimRows } from './claims-table.ts';
+import { claimLabel, claimRows, withheldRows } from './claims-table.ts';
 import type { HubClient } from './hub-client.ts';
 import { describeProblem, logFields, type ProblemCode, problemFromClientError } from './problems.ts';
 import type { DemoUrls } from './registration.ts';
@@ -12,13 +12,13 @@ import type { DemoDefinition, GovbridgeAcr } from './types.ts';
 import type { Views } from './views.ts';
 
 /**
- * One demo relying party as a Fastify plugin (mounted at its `routePrefix`): the same code runs the
- * UK and the Singapore demo, parameterised by their `DemoDefinition`.
+ * One demo relying party as a Fastify plugin (mounted at its `routePrefix`): the same code runs every
+ * demo, parameterised by its `DemoDefinition`.
  *
  *   GET  /            start page
  *   GET  /sign-in     PAR at the hub, then redirect to its authorization endpoint
  *   GET  /callback    check the response, redeem the code, fetch userinfo, redirect to /result
- *   GET  /result      the claims received, acr and amr, and a sign-out form
+ *   GET  /result      the claims received, what the hub withheld, acr and amr, and a sign-out form
  *   POST /sign-out    RP-initiated logout at the hub
  *   GET  /signed-out  where the hub sends the browser back after logout
  *
@@ -168,6 +168,7 @@ export function relyingPartyPlugin(options: RelyingPartyOptions): FastifyPluginA
         acr: completed.acr,
         amr: [...completed.amr],
         claims: claimRows(completed.claims),
+        withheld: withheldRows(completed.claims),
         csrf: randomId(24),
       };
       await writeSession(reply, signedIn);
@@ -179,12 +180,13 @@ export function relyingPartyPlugin(options: RelyingPartyOptions): FastifyPluginA
       if (session?.stage !== 'signed-in') return reply.redirect(`${urls.basePath}/`, 303);
       return render(reply, 'result.njk', {
         rows: session.claims.map((row) => [
-          {
-            text: row.claim === claimLabel(row.claim) ? row.claim : `${claimLabel(row.claim)} (${row.claim})`,
-          },
+          { text: claimHeader(row.claim) },
           { text: row.value },
           { text: row.verifiedBy ?? 'Not stated by the hub' },
         ]),
+        // Only the hub's identifier for this person (`sub`): no personal detail was shared.
+        identifierOnly: session.claims.every((row) => row.claim === 'sub'),
+        withheldRows: session.withheld.map((row) => [{ text: claimHeader(row.claim) }, { text: row.policy }]),
         acr: session.acr ?? 'Not stated',
         amr: session.amr.length > 0 ? session.amr.join(', ') : 'Not stated',
         csrf: session.csrf,
@@ -218,6 +220,12 @@ export function relyingPartyPlugin(options: RelyingPartyOptions): FastifyPluginA
       return render(reply, 'signed-out.njk', {});
     });
   };
+}
+
+/** "Date of birth (birthdate)", or the claim name alone when it has no label. */
+function claimHeader(claim: string): string {
+  const label = claimLabel(claim);
+  return claim === label ? claim : `${label} (${claim})`;
 }
 
 function meetsAssurance(received: string | undefined, required: GovbridgeAcr): boolean {

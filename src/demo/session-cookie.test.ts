@@ -70,6 +70,7 @@ describe('session cookie', () => {
       idToken: 'x'.repeat(4000),
       amr: [],
       claims: [],
+      withheld: [],
       csrf: 'c'.repeat(32),
     };
     await assert.rejects(cookie.seal(huge), /does not fit in a cookie/);

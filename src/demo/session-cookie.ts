@@ -25,6 +25,8 @@ const claimRow = z.object({
   verifiedBy: z.string().optional(),
 });
 
+const withheldRow = z.object({ claim: z.string(), policy: z.string() });
+
 /** Between sign-in and callback: what openid-client checks the response against. */
 const authorizingSession = z.object({
   stage: z.literal('authorizing'),
@@ -43,6 +45,8 @@ const signedInSession = z.object({
   acr: z.string().optional(),
   amr: z.array(z.string()),
   claims: z.array(claimRow),
+  /** What the hub's release policy withheld (`govbridge_withheld`); empty when nothing was. */
+  withheld: z.array(withheldRow).default([]),
   /** Synchroniser token for the sign-out form. */
   csrf: z.string().min(16),
 });

@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
 
-/** The two demo relying parties: a UK service that accepts Singpass, a Singapore one that accepts One Login. */
+/** The country a demo service belongs to: UK services accept Singpass, Singapore ones One Login. */
 export type DemoCountry = 'GB' | 'SG';
 
 /** The hub's assurance levels (`acr_values`), lowest first. */
@@ -47,12 +47,13 @@ export interface DemoClientRegistration {
   readonly govbridge_attributes: readonly string[];
   readonly govbridge_min_acr: GovbridgeAcr;
   readonly govbridge_security_profile: 'fapi2';
+  readonly govbridge_environment: string;
 }
 
-/** What one demo is: everything that differs between the UK and the Singapore demo, as data. */
+/** What one demo is: everything that differs between the demos, as data. */
 export interface DemoDefinition {
-  /** Path segment under `/demo/` and part of the client id. */
-  readonly slug: 'uk' | 'sg';
+  /** Path segment under `/demo/`. */
+  readonly slug: 'uk' | 'sg' | 'abroad';
   readonly country: DemoCountry;
   readonly clientId: string;
   readonly serviceName: string;
@@ -65,8 +66,15 @@ export interface DemoDefinition {
   readonly scopes: readonly string[];
   readonly attributes: readonly string[];
   readonly acr: GovbridgeAcr;
+  /** Where the service keeps what it receives: an id of the hub's trust/environments.yaml. */
+  readonly environment: string;
   /** Paragraphs of the start page (plain text). */
   readonly introduction: readonly string[];
+  /**
+   * Paragraphs of the start page under "Where this service keeps your details" (plain text), for a
+   * demo whose hosting environment the hub's release policy will not release personal details to.
+   */
+  readonly hostingNotice?: readonly string[];
   /** Bullet points: what the person needs before starting. */
   readonly youWillNeed: readonly string[];
   /** The hub's life event a person using this service is likely living through (linked from the result page). */

@@ -270,10 +270,10 @@ function quality(accept: string, type: string): number {
   return best;
 }
 
-/** `/api/` routes, and clients that prefer JSON to HTML, get problem+json. */
+/** `/api/` and `/admin/api/` routes, and clients that prefer JSON to HTML, get problem+json. */
 export function wantsProblemJson(request: FastifyRequest): boolean {
   const path = pathOnly(request.url);
-  if (path === '/api' || path.startsWith('/api/')) return true;
+  if (path === '/api' || path.startsWith('/api/') || path.startsWith('/admin/api/')) return true;
   const accept = request.headers.accept;
   if (!accept) return false;
   const json = Math.max(quality(accept, 'application/problem+json'), quality(accept, 'application/json'));

@@ -1,0 +1,438 @@
+import { type Clock, GovbridgeError, randomId, seal, systemClock, unseal } from '../kernel/index.ts';
+import type { Ledger, ReleaseRecord } from '../ledger/index.ts';
+import type { Storage } from '../storage/index.ts';
+import type { AgencyRegistry } from './agency-registry.ts';
+import type {
+  Agency,
+  EventTypes,
+  FieldDecision,
+  NotificationState,
+  ReleaseDecider,
+  ReportFields,
+} from './types.ts';
+import { checkReport, reportInvalid } from './validate-report.ts';
+
+export interface ReportServiceOptions {
+  storage: Storage;
+  kek: Uint8Array;
+  agencies: AgencyRegistry;
+  eventTypes: EventTypes;
+  /** The release policy (issue "Data security"); without one every entitled field is allowed. */
+  decide?: ReleaseDecider;
+  /** Called after a report is committed, so an in-process worker starts at once. */
+  onSubmitted?: () => void;
+  /** The transparency ledger: each notification is a release, appended once the report is committed. */
+  ledger?: Ledger;
+  /** Trust-framework version recorded with each release. */
+  trustFrameworkVersion?: string;
+  clock?: Clock;
+}
+
+export interface ReportInput {
+  accountId: string;
+  journeyId?: string | undefined;
+  eventType: string;
+  /** `YYYY-MM-DD`: the date of the event (death, birth, move). */
+  occurredOn: string;
+  fields: ReportFields;
+}
+
+/** Who will be told what: one row per subscribed agency. */
+export interface RecipientPlan {
+  agency: Pick<Agency, 'agencyId' | 'name' | 'country' | 'website' | 'environment'>;
+  /** Fields this agency will receive (entitled, provided and allowed by policy), in the event's order. */
+  attributes: string[];
+  /** Fields it is entitled to and that were provided but the policy withholds, with why. */
+  withheld: FieldDecision[];
+  /** Ids of the policies that decided, in order. */
+  decisions: string[];
+}
+
+export interface NotificationStatus {
+  notificationId: string;
+  agency: Pick<Agency, 'agencyId' | 'name' | 'country' | 'website'>;
+  attributes: string[];
+  state: NotificationState;
+  attempts: number;
+  nextAttemptAt: number | null;
+  deliveredAt: number | null;
+  lastError: string | null;
+}
+
+export interface ReportView {
+  reportId: string;
+  eventType: string;
+  occurredOn: string;
+  journeyId: string | null;
+  createdAt: number;
+  notifications: NotificationStatus[];
+}
+
+const ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * Report once: a citizen's report of a life event and one notification per entitled agency, written
+ * in ONE transaction (transactional outbox), so a report is never half-sent; the delivery worker
+ * picks the notifications up from the table. Values are sealed with the key-encryption key; only
+ * field names are stored in clear (for the status pages).
+ */
+export class ReportService {
+  readonly #o: ReportServiceOptions;
+  readonly #clock: Clock;
+
+  constructor(options: ReportServiceOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Check a report and say which agency would receive which fields — nothing is written. */
+  async preview(input: Omit<ReportInput, 'accountId'>): Promise<RecipientPlan[]> {
+    this.#validate(input);
+    return this.#plan(input.eventType, input.fields);
+  }
+
+  /**
+   * Write the report and its notifications. `submissionKey` makes it idempotent: the same key from
+   * the same account (a double click, a retried request) returns the first report.
+   */
+  async submit(
+    input: ReportInput & { submissionKey: string },
+  ): Promise<{ reportId: string; created: boolean }> {
+    if (!ID.test(input.submissionKey)) {
+      throw new GovbridgeError('bad_request', 'Invalid submission key');
+    }
+    this.#validate(input);
+    const existing = await this.#bySubmission(input.accountId, input.submissionKey);
+    if (existing) return { reportId: existing, created: false };
+    // Each agency's attempt limit, from the same read of the registry as the plan.
+    const limits = new Map<string, number>();
+    const plan = (await this.#plan(input.eventType, input.fields, limits)).filter(
+      (p) => p.attributes.length > 0,
+    );
+    if (plan.length === 0) {
+      throw new GovbridgeError('conflict', 'No agency is registered to be told about this event', {
+        status: 409,
+      });
+    }
+    const now = this.#clock.now().getTime();
+    const reportId = `rpt_${randomId(16)}`;
+    const report = {
+      eventType: input.eventType,
+      occurredOn: input.occurredOn,
+      fields: input.fields,
+    };
+    const rows = plan.map((p) => {
+      const notificationId = `ntf_${randomId(16)}`;
+      const attributes = Object.fromEntries(p.attributes.map((a) => [a, input.fields[a]]));
+      return {
+        notification_id: notificationId,
+        report_id: reportId,
+        agency_id: p.agency.agencyId,
+        event_type: input.eventType,
+        attributes: JSON.stringify(p.attributes),
+        payload_sealed: seal(
+          this.#o.kek,
+          JSON.stringify({ occurredOn: input.occurredOn, attributes }),
+          `notification:${notificationId}`,
+        ),
+        state: 'pending',
+        attempts: 0,
+        attempt_limit: limits.get(p.agency.agencyId) ?? 1,
+        next_attempt_at: now,
+        claim_token: null,
+        last_status: null,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+        delivered_at: null,
+        decisions: JSON.stringify(p.decisions),
+        withheld:
+          p.withheld.length > 0
+            ? JSON.stringify(p.withheld.map((w) => ({ attribute: w.field, policies: w.policies })))
+            : null,
+      };
+    });
+    try {
+      await this.#o.storage.transaction(async (tx) => {
+        await tx
+          .insertInto('reports')
+          .values({
+            report_id: reportId,
+            account_id: input.accountId,
+            journey_id: input.journeyId ?? null,
+            event_type: input.eventType,
+            occurred_on: input.occurredOn,
+            payload_sealed: seal(this.#o.kek, JSON.stringify(report), `report:${reportId}`),
+            submission_key: input.submissionKey,
+            created_at: now,
+          })
+          .execute();
+        await tx.insertInto('notifications').values(rows).execute();
+      });
+    } catch (err) {
+      // Two submissions with one key raced: the unique constraint let one through; return it.
+      const winner = await this.#bySubmission(input.accountId, input.submissionKey);
+      if (winner) return { reportId: winner, created: false };
+      throw err;
+    }
+    this.#o.onSubmitted?.();
+    // Each notification is a release of the citizen's data to an agency: into the transparency
+    // ledger once committed (a crash in between is healed at the next start).
+    if (this.#o.ledger) {
+      await this.#o.ledger.appendMany(
+        rows.map((r, i) =>
+          notificationLedgerRecord({
+            notificationId: r.notification_id,
+            reportId,
+            accountId: input.accountId,
+            agencyId: r.agency_id,
+            country: plan[i]!.agency.country,
+            eventType: input.eventType,
+            released: plan[i]!.attributes,
+            withheld: plan[i]!.withheld.map((w) => ({ attribute: w.field, policies: w.policies })),
+            decisions: plan[i]!.decisions,
+            trustFrameworkVersion: this.#o.trustFrameworkVersion ?? 'unknown',
+            at: new Date(now),
+          }),
+        ),
+      );
+    }
+    return { reportId, created: true };
+  }
+
+  /** A report and where each notification is, for its author only. */
+  async get(accountId: string, reportId: string): Promise<ReportView> {
+    const report = ID.test(reportId)
+      ? await this.#o.storage.db
+          .selectFrom('reports')
+          .select(['report_id', 'event_type', 'occurred_on', 'journey_id', 'created_at'])
+          .where('report_id', '=', reportId)
+          .where('account_id', '=', accountId)
+          .executeTakeFirst()
+      : undefined;
+    if (!report) throw new GovbridgeError('not_found', 'No such report');
+    return (await this.#views([report]))[0]!;
+  }
+
+  /** Every report an account made, newest first. */
+  async list(accountId: string, options: { journeyId?: string } = {}): Promise<ReportView[]> {
+    let q = this.#o.storage.db
+      .selectFrom('reports')
+      .select(['report_id', 'event_type', 'occurred_on', 'journey_id', 'created_at'])
+      .where('account_id', '=', accountId);
+    if (options.journeyId) q = q.where('journey_id', '=', options.journeyId);
+    return this.#views(await q.orderBy('created_at', 'desc').limit(100).execute());
+  }
+
+  /** The fields of a report as the citizen entered them (their own data, for their own pages). */
+  async fields(accountId: string, reportId: string): Promise<ReportFields> {
+    const row = await this.#o.storage.db
+      .selectFrom('reports')
+      .select('payload_sealed')
+      .where('report_id', '=', reportId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    if (!row) throw new GovbridgeError('not_found', 'No such report');
+    return (
+      JSON.parse(unseal(this.#o.kek, row.payload_sealed, `report:${reportId}`)) as { fields: ReportFields }
+    ).fields;
+  }
+
+  #validate(input: Omit<ReportInput, 'accountId'>): void {
+    const spec = this.#o.eventTypes[input.eventType];
+    if (!spec) throw new GovbridgeError('not_found', `Unknown event type "${input.eventType}"`);
+    const today = new Date(this.#clock.now().getTime()).toISOString().slice(0, 10);
+    const problems = checkReport(input.eventType, spec, input.fields, today);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(input.occurredOn)) {
+      problems.push({ field: 'occurredOn', message: 'must be a date (YYYY-MM-DD)' });
+    }
+    if (problems.length > 0) throw reportInvalid(problems);
+  }
+
+  async #plan(
+    eventType: string,
+    fields: ReportFields,
+    limits?: Map<string, number>,
+  ): Promise<RecipientPlan[]> {
+    const order = Object.keys(this.#o.eventTypes[eventType]?.fields ?? {});
+    const plans: RecipientPlan[] = [];
+    for (const { agency, attributes } of await this.#o.agencies.subscribersOf(eventType)) {
+      limits?.set(agency.agencyId, agency.maxAttempts);
+      const provided = order.filter((f) => attributes.includes(f) && f in fields);
+      const decisions = this.#o.decide
+        ? await this.#o.decide({ agency, eventType, fields: provided })
+        : provided.map((field) => ({ field, allowed: true, policies: [], reason: '' }));
+      const allowed = new Set(decisions.filter((d) => d.allowed).map((d) => d.field));
+      plans.push({
+        agency: {
+          agencyId: agency.agencyId,
+          name: agency.name,
+          country: agency.country,
+          website: agency.website,
+          environment: agency.environment,
+        },
+        // A field the decider did not mention is not released (fail closed).
+        attributes: provided.filter((f) => allowed.has(f)),
+        withheld: decisions.filter((d) => !d.allowed),
+        decisions: [...new Set(decisions.flatMap((d) => d.policies))],
+      });
+    }
+    return plans;
+  }
+
+  async #bySubmission(accountId: string, submissionKey: string): Promise<string | undefined> {
+    const row = await this.#o.storage.db
+      .selectFrom('reports')
+      .select('report_id')
+      .where('account_id', '=', accountId)
+      .where('submission_key', '=', submissionKey)
+      .executeTakeFirst();
+    return row?.report_id;
+  }
+
+  async #views(
+    reports: Array<{
+      report_id: string;
+      event_type: string;
+      occurred_on: string;
+      journey_id: string | null;
+      created_at: number;
+    }>,
+  ): Promise<ReportView[]> {
+    if (reports.length === 0) return [];
+    const rows = await this.#o.storage.db
+      .selectFrom('notifications')
+      .innerJoin('agencies', 'agencies.agency_id', 'notifications.agency_id')
+      .select([
+        'notifications.notification_id',
+        'notifications.report_id',
+        'notifications.attributes',
+        'notifications.state',
+        'notifications.attempts',
+        'notifications.next_attempt_at',
+        'notifications.delivered_at',
+        'notifications.last_error',
+        'agencies.agency_id',
+        'agencies.name',
+        'agencies.country',
+        'agencies.website',
+      ])
+      .where(
+        'notifications.report_id',
+        'in',
+        reports.map((r) => r.report_id),
+      )
+      .orderBy('agencies.country')
+      .orderBy('agencies.name')
+      .execute();
+    return reports.map((r) => ({
+      reportId: r.report_id,
+      eventType: r.event_type,
+      occurredOn: r.occurred_on,
+      journeyId: r.journey_id,
+      createdAt: Number(r.created_at),
+      notifications: rows
+        .filter((n) => n.report_id === r.report_id)
+        .map((n) => ({
+          notificationId: n.notification_id,
+          agency: {
+            agencyId: n.agency_id,
+            name: n.name,
+            country: n.country as 'GB' | 'SG',
+            website: n.website,
+          },
+          attributes: JSON.parse(n.attributes) as string[],
+          state: n.state as NotificationState,
+          attempts: n.attempts,
+          nextAttemptAt: n.state === 'retrying' ? Number(n.next_attempt_at) : null,
+          deliveredAt: n.delivered_at === null ? null : Number(n.delivered_at),
+          lastError: n.last_error,
+        })),
+    }));
+  }
+}
+
+/** The transparency-ledger record of a notification: a release of named fields to an agency. */
+export function notificationLedgerRecord(n: {
+  notificationId: string;
+  reportId: string;
+  accountId: string;
+  agencyId: string;
+  country: string;
+  eventType: string;
+  released: readonly string[];
+  withheld: readonly { attribute: string; policies: readonly string[] }[];
+  decisions: readonly string[];
+  trustFrameworkVersion: string;
+  at: Date;
+}): ReleaseRecord {
+  return {
+    releaseId: n.notificationId,
+    time: n.at,
+    recipient: { kind: 'agency', id: n.agencyId, country: n.country as 'GB' | 'SG' },
+    released: n.released.map((f) => `${n.eventType}.${f}`),
+    withheld: n.withheld.map((w) => ({
+      attribute: `${n.eventType}.${w.attribute}`,
+      policy: w.policies[0] ?? 'unknown',
+    })),
+    accountId: n.accountId,
+    // The citizen's confirmation of this report (who receives what) is the consent it rests on.
+    consentId: n.reportId,
+    decisions: [...n.decisions],
+    trustFrameworkVersion: n.trustFrameworkVersion,
+  };
+}
+
+/** Notifications written but missing from the ledger (a stop between the two writes): appended now. */
+export async function appendUnledgeredNotifications(
+  storage: Storage,
+  ledger: Ledger,
+  trustFrameworkVersion: string,
+): Promise<number> {
+  const rows = await storage.db
+    .selectFrom('notifications')
+    .innerJoin('reports', 'reports.report_id', 'notifications.report_id')
+    .innerJoin('agencies', 'agencies.agency_id', 'notifications.agency_id')
+    .select([
+      'notifications.notification_id',
+      'notifications.report_id',
+      'notifications.agency_id',
+      'notifications.event_type',
+      'notifications.attributes',
+      'notifications.withheld',
+      'notifications.decisions',
+      'notifications.created_at',
+      'reports.account_id',
+      'agencies.country',
+    ])
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('ledger_entries')
+            .select('ledger_entries.idx')
+            .whereRef('ledger_entries.release_id', '=', 'notifications.notification_id'),
+        ),
+      ),
+    )
+    .orderBy('notifications.created_at')
+    .execute();
+  if (rows.length === 0) return 0;
+  await ledger.appendMany(
+    rows.map((r) =>
+      notificationLedgerRecord({
+        notificationId: r.notification_id,
+        reportId: r.report_id,
+        accountId: r.account_id,
+        agencyId: r.agency_id,
+        country: r.country,
+        eventType: r.event_type,
+        released: JSON.parse(r.attributes) as string[],
+        withheld: r.withheld ? (JSON.parse(r.withheld) as { attribute: string; policies: string[] }[]) : [],
+        decisions: r.decisions ? (JSON.parse(r.decisions) as string[]) : [],
+        trustFrameworkVersion,
+        at: new Date(Number(r.created_at)),
+      }),
+    ),
+  );
+  return rows.length;
+}
