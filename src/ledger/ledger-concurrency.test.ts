@@ -79,6 +79,39 @@ test(`ledger (${db}): two connections appending at once build one tree`, async (
   }
 });
 
+test(`ledger (${db}): the integrity check reads one snapshot while another connection appends`, async () => {
+  const { storage, second } = await sharedDatabase();
+  const other = await second();
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const appender = createLedger({ storage: other, signer: privateKey, origin: ORIGIN, maxBatch: 64 });
+  const checker = createLedger({ storage, signer: privateKey, origin: ORIGIN });
+  try {
+    await appender.appendMany(Array.from({ length: 200 }, (_, i) => syntheticRecord(i)));
+    await appender.checkpoint();
+    let stop = false;
+    let appended = 200;
+    const writing = (async () => {
+      while (!stop) {
+        await appender.appendMany(Array.from({ length: 50 }, (_, i) => syntheticRecord(appended + i)));
+        appended += 50;
+      }
+    })();
+    for (let i = 0; i < 5; i++) {
+      const report = await checker.verifyIntegrity();
+      assert.ok(report.size >= 200);
+    }
+    stop = true;
+    await writing;
+    assert.ok(appended > 200, 'appends ran during the checks');
+    assert.equal((await checker.verifyIntegrity()).size, appended);
+  } finally {
+    await appender.close();
+    await checker.close();
+    await other.close();
+    await storage.close();
+  }
+});
+
 test(`ledger (${db}): two processes and this one appending at once build one tree`, {
   timeout: 120_000,
 }, async () => {

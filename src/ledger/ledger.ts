@@ -1,5 +1,6 @@
 import { type JsonWebKey, type KeyObject, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { sql } from 'kysely';
 import { type Clock, systemClock } from '../kernel/index.ts';
 import type { Storage, Tx } from '../storage/index.ts';
 import { formatCheckpoint, openCheckpoint } from './checkpoint.ts';
@@ -633,7 +634,15 @@ export function createLedger(options: LedgerOptions): Ledger {
       const proof = await consistencyProof(oldSize, Number(cp.size));
       return `old ${oldSize}\n${proof.hashes.map((h) => `${h}\n`).join('')}\n${cp.note}`;
     },
-    verifyIntegrity: () => verifyLedgerIntegrity({ storage, origin, logVerifier }),
+    // One consistent snapshot: another process appending meanwhile must not look like entries
+    // "beyond the recorded size" (PostgreSQL: REPEATABLE READ; SQLite: a WAL read transaction).
+    verifyIntegrity: () =>
+      storage.transaction(async (tx) => {
+        if (storage.capabilities.dialect === 'postgres') {
+          await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`.execute(tx);
+        }
+        return verifyLedgerIntegrity({ storage: { ...storage, db: tx }, origin, logVerifier });
+      }),
     async close() {
       closed = true;
       while (flushing || queue.length > 0) {
