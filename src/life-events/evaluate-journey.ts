@@ -75,6 +75,8 @@ export interface ServiceDecision {
 }
 
 export interface Journey {
+  /** The catalogue's version (`catalogue.yaml`): which rules made this journey. */
+  readonly catalogueVersion: string;
   readonly eventId: string;
   readonly eventName: string;
   readonly eventDate: string;
@@ -111,6 +113,7 @@ export function evaluateJourney(
     }
   }
   return {
+    catalogueVersion: catalogue.version,
     eventId,
     eventName: event.name,
     eventDate,

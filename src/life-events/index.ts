@@ -25,6 +25,7 @@ export { describeParameter, type Eligibility } from './explain-decision.ts';
 export { formatAmount, formatDate, formatFactValue, formatParameterValue } from './format-value.ts';
 export {
   JourneyStore,
+  type JourneyStoreOptions,
   type SavedAnswer,
   type SavedJourney,
   type VerifiedDetails,

@@ -4,7 +4,9 @@ import type { JourneyTable, Storage } from '../storage/index.ts';
 /**
  * A citizen's saved life-event journeys: the event, its date, the answers given so far and the steps
  * marked done. What the journey says (eligibility, deadlines, amounts) is worked out again from the
- * catalogue on every read, so a corrected catalogue corrects every saved journey.
+ * catalogue on every read, so a corrected catalogue corrects every saved journey. The catalogue's
+ * version is recorded each time a journey is created or changed (answers, steps, verified details),
+ * so what the citizen last saw can be traced to the rules that said it.
  *
  * Every read and write names the account: another account's journey is simply not found (never
  * "forbidden", which would tell the caller that the id exists).
@@ -24,6 +26,8 @@ export interface SavedJourney {
   readonly stepsDone: readonly string[];
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** The catalogue's version when the journey was created or last changed (null: before versions). */
+  readonly catalogueVersion: string | null;
   /** Verified details the citizen agreed to use on this journey (undefined: none). */
   readonly verified?: VerifiedDetails;
 }
@@ -41,16 +45,37 @@ export interface VerifiedDetails {
   readonly consentId: string;
 }
 
+export interface JourneyStoreOptions {
+  /**
+   * The version of the catalogue the hub runs (`catalogue.version`), recorded on every journey created
+   * or changed. Without it (tests of the store alone) a new journey records none and a change keeps
+   * the one recorded.
+   */
+  readonly catalogueVersion?: string;
+}
+
 export class JourneyStore {
   readonly #storage: Storage;
   readonly #clock: Clock;
   readonly #kek: Uint8Array | undefined;
+  readonly #catalogueVersion: string | undefined;
 
   /** `kek` seals verified details at rest; without it the store refuses to keep any. */
-  constructor(storage: Storage, clock: Clock = systemClock, kek?: Uint8Array) {
+  constructor(
+    storage: Storage,
+    clock: Clock = systemClock,
+    kek?: Uint8Array,
+    options: JourneyStoreOptions = {},
+  ) {
     this.#storage = storage;
     this.#clock = clock;
     this.#kek = kek;
+    this.#catalogueVersion = options.catalogueVersion;
+  }
+
+  /** The version columns a write sets: the catalogue's, when the store was given it. */
+  #versioned(): { catalogue_version?: string } {
+    return this.#catalogueVersion === undefined ? {} : { catalogue_version: this.#catalogueVersion };
   }
 
   async create(input: { accountId: string; eventId: string; eventDate: string }): Promise<SavedJourney> {
@@ -64,6 +89,7 @@ export class JourneyStore {
       steps_done: '[]',
       created_at: now,
       updated_at: now,
+      catalogue_version: this.#catalogueVersion ?? null,
     };
     await this.#storage.db.insertInto('journeys').values(row).execute();
     return this.#fromRow(row);
@@ -122,6 +148,7 @@ export class JourneyStore {
       .set({
         verified_sealed: seal(kek, JSON.stringify(details), `journey-verified:${journeyId}`),
         updated_at: this.#clock.now().getTime(),
+        ...this.#versioned(),
       })
       .where('journey_id', '=', journeyId)
       .where('account_id', '=', accountId)
@@ -177,10 +204,16 @@ export class JourneyStore {
         answers: JSON.stringify(change.answers ?? current.answers),
         steps_done: JSON.stringify(change.stepsDone ?? current.stepsDone),
         updated_at: Math.max(this.#clock.now().getTime(), Number(row.updated_at)),
+        ...this.#versioned(),
       };
       await tx
         .updateTable('journeys')
-        .set({ answers: updated.answers, steps_done: updated.steps_done, updated_at: updated.updated_at })
+        .set({
+          answers: updated.answers,
+          steps_done: updated.steps_done,
+          updated_at: updated.updated_at,
+          ...this.#versioned(),
+        })
         .where('journey_id', '=', journeyId)
         .where('account_id', '=', accountId)
         .execute();
@@ -200,6 +233,7 @@ function fromRow(row: JourneyTable): SavedJourney {
     // PostgreSQL returns BIGINT as a string.
     createdAt: new Date(Number(row.created_at)),
     updatedAt: new Date(Number(row.updated_at)),
+    catalogueVersion: row.catalogue_version ?? null,
   };
 }
 

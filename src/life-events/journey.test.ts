@@ -243,3 +243,67 @@ test('money results are stated to the penny (no floating-point tails)', async ()
   assert.equal(toMinorUnit(-1.005), -1.01);
   assert.equal(toMinorUnit(11000), 11000);
 });
+
+test('bulk evaluation, with its memo, decides for each citizen exactly as a journey does', () => {
+  const real = loadCatalogue(new URL('../../catalogue/', import.meta.url).pathname);
+  let seed = 42;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const day = (from: number, days: number) =>
+    new Date(from + Math.floor(random() * days) * 86_400_000).toISOString().slice(0, 10);
+  for (const event of real.events.values()) {
+    const factIds = [...new Set(event.services.flatMap((id) => real.services.get(id)!.facts))];
+    const citizens: CitizenInput[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const facts: Record<string, string | number | boolean> = {};
+      for (const id of factIds) {
+        if (random() < 0.3) continue; // unknown
+        const fact = real.facts.get(id)!;
+        if (fact.type === 'boolean') facts[id] = random() < 0.5;
+        else if (fact.type === 'enum') facts[id] = pick(fact.options!).value;
+        else if (fact.type === 'integer') facts[id] = (fact.min ?? 0) + Math.floor(random() * 6);
+        else if (fact.type === 'money') facts[id] = Math.round(random() * 150_000) / 100;
+        else if (fact.type === 'date') facts[id] = day(Date.UTC(1950, 0, 1), 27_000);
+        else facts[id] = 'An answer';
+      }
+      // event dates from 2019 (before some series begin: an error, in its place) to 2026
+      citizens.push({ eventDate: day(Date.UTC(2019, 0, 1), 8 * 365), facts });
+    }
+    const results = [...evaluateMany(real, event.id, citizens)];
+    let errors = 0;
+    results.forEach((result, i) => {
+      const c = citizens[i]!;
+      let journey: ReturnType<typeof evaluateJourney> | undefined;
+      let error: string | undefined;
+      try {
+        journey = evaluateJourney(real, event.id, c.eventDate, c.facts);
+      } catch (e) {
+        assert.ok(e instanceof GovbridgeError && e.expose, String(e));
+        error = e.message;
+      }
+      if (error !== undefined) {
+        errors++;
+        assert.deepEqual(result, { index: i, error }, `${event.id} citizen ${i}`);
+        return;
+      }
+      assert.deepEqual(
+        result,
+        {
+          index: i,
+          services: journey!.services.map((s) => ({
+            serviceId: s.serviceId,
+            eligibility: s.eligibility,
+            missing: s.missing,
+            ...(s.deadline ? { deadline: s.deadline } : {}),
+            ...(s.amount ? { amount: s.amount } : {}),
+          })),
+        },
+        `${event.id} citizen ${i}: ${JSON.stringify(c)}`,
+      );
+    });
+    assert.ok(errors < results.length, event.id);
+  }
+});

@@ -294,6 +294,44 @@ test('cases: known events, services of the event, known and valid facts', () => 
   ]);
 });
 
+test('the catalogue has a version (catalogue.yaml), checked at load with a clear error', () => {
+  const c = loadCatalogue(writeCatalogue());
+  assert.equal(c.version, '2026-01-15.2');
+  assert.equal(c.description, 'The test fixture.');
+  assert.ok(Object.isFrozen(c));
+  assert.deepEqual(problems({ 'catalogue.yaml': null }), [
+    'catalogue.yaml: is missing: every catalogue has one, with its version (version: "2026-11-27.1")',
+  ]);
+  assert.deepEqual(problems({ 'catalogue.yaml': 'description: No version here\n' }), [
+    'catalogue.yaml: version: is required: the catalogue\'s version, written like "2026-11-27.1"',
+  ]);
+  const bad = (version: string) => problems({ 'catalogue.yaml': `version: ${version}\n` });
+  for (const version of ['"v1"', '"2026-11-27"', '"2026-11-27.x"', '" 2026-11-27.1"', '1.0']) {
+    assert.match(bad(version).join('\n'), /^catalogue\.yaml: version: /, version);
+  }
+  assert.deepEqual(bad('"2026-11-27"'), [
+    'catalogue.yaml: version: must look like "2026-11-27.1" (the date of the change, then a counter for that day)',
+  ]);
+  assert.deepEqual(bad('2026.1'), [
+    'catalogue.yaml: version: must be a string in quotes, such as "2026-11-27.1"',
+  ]);
+  assert.deepEqual(bad('"2026-02-30.1"'), [
+    'catalogue.yaml: version: must start with a real date written YYYY-MM-DD',
+  ]);
+  assert.deepEqual(problems({ 'catalogue.yaml': 'version: "2026-11-27.1"\nowner: me\n' }), [
+    'catalogue.yaml: Unrecognized key: "owner"',
+  ]);
+  assert.match(
+    problems({ 'catalogue.yaml': 'version: "2026-11-27.1' }).join('\n'),
+    /^catalogue\.yaml: line 1/,
+  );
+  // a broken version is reported beside the catalogue's other problems, not instead of them
+  assert.deepEqual(problems({ 'catalogue.yaml': null, 'agencies.yaml': null }).sort(), [
+    'agencies.yaml: cannot be read (ENOENT)',
+    'catalogue.yaml: is missing: every catalogue has one, with its version (version: "2026-11-27.1")',
+  ]);
+});
+
 test('missing files and directories', () => {
   assert.deepEqual(problems({ 'agencies.yaml': null }), ['agencies.yaml: cannot be read (ENOENT)']);
   assert.throws(
@@ -312,6 +350,7 @@ const REAL = new URL('../../catalogue/', import.meta.url).pathname;
 test('the real catalogue loads and all its rule cases pass', (t) => {
   assert.ok(existsSync(REAL), `no catalogue at ${REAL}`);
   const catalogue = loadCatalogue(REAL);
+  assert.match(catalogue.version, /^\d{4}-\d{2}-\d{2}\.\d+$/);
   assert.ok(catalogue.cases.length > 0, 'catalogue/cases/ has no rule cases');
   const failures = runCases(catalogue);
   assert.deepEqual(failures.map(formatCaseFailure), []);

@@ -1,11 +1,13 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { GovbridgeError } from '../kernel/index.ts';
 import {
   agenciesFileSchema,
+  CATALOGUE_FILE,
   casesFileSchema,
+  catalogueFileSchema,
   eventSchema,
   factsFileSchema,
   parametersFileSchema,
@@ -56,6 +58,18 @@ export function loadCatalogue(dir: string, options: ValidateOptions = {}): Catal
     });
   }
 
+  // The catalogue's version first: without it nothing the catalogue says can be traced to a version.
+  let version: { file: string; data: z.infer<typeof catalogueFileSchema> } | undefined;
+  if (existsSync(join(dir, CATALOGUE_FILE))) {
+    const data = read(CATALOGUE_FILE, catalogueFileSchema);
+    if (data) version = { file: CATALOGUE_FILE, data };
+  } else {
+    problems.push({
+      file: CATALOGUE_FILE,
+      path: [],
+      reason: 'is missing: every catalogue has one, with its version (version: "2026-11-27.1")',
+    });
+  }
   const agencies = read('agencies.yaml', agenciesFileSchema);
   const facts = read('facts.yaml', factsFileSchema);
   let parametersComplete = true;
@@ -76,6 +90,7 @@ export function loadCatalogue(dir: string, options: ValidateOptions = {}): Catal
       return [{ file, data }];
     });
   const files: ParsedFiles = {
+    ...(version ? { catalogue: version } : {}),
     ...(agencies ? { agencies: { file: 'agencies.yaml', data: agencies } } : {}),
     ...(facts ? { facts: { file: 'facts.yaml', data: facts } } : {}),
     parameters,

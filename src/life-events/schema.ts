@@ -30,6 +30,29 @@ const country = z.enum(['GB', 'SG'], {
 const claimName = z.string().regex(/^[a-z][a-z0-9_:.-]*$/, 'must be a common claim name such as birthdate');
 const expression = z.string().trim().min(1, 'must not be empty');
 
+/**
+ * `catalogue.yaml`: the catalogue's version (date of the change, then a counter for that day), raised
+ * with every change to any file of the catalogue; journeys record it, pages and the API show it.
+ */
+export const CATALOGUE_FILE = 'catalogue.yaml';
+export const CATALOGUE_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}\.\d+$/;
+export const catalogueFileSchema = z.strictObject({
+  version: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is required: the catalogue\'s version, written like "2026-11-27.1"'
+          : 'must be a string in quotes, such as "2026-11-27.1"',
+    })
+    .max(64, 'must be at most 64 characters')
+    .regex(
+      CATALOGUE_VERSION_PATTERN,
+      'must look like "2026-11-27.1" (the date of the change, then a counter for that day)',
+    )
+    .refine((v) => isIsoDate(v.slice(0, 10)), 'must start with a real date written YYYY-MM-DD'),
+  description: text.optional(),
+});
+
 export const agencySchema = z.strictObject({ id: slug, country, name: text, website: https });
 export const agenciesFileSchema = z.array(agencySchema);
 
@@ -121,6 +144,7 @@ export const caseSchema = z.strictObject({
 });
 export const casesFileSchema = z.array(caseSchema);
 
+export type CatalogueFile = z.infer<typeof catalogueFileSchema>;
 export type Agency = z.infer<typeof agencySchema>;
 export type FactDefinition = z.infer<typeof factSchema>;
 export type SeriesEntry = z.infer<typeof seriesEntry>;

@@ -7,6 +7,10 @@ import { dirname, join } from 'node:path';
  * event across both countries, dated parameters with an announced value, and rule cases.
  */
 export const FIXTURE: Readonly<Record<string, string>> = {
+  'catalogue.yaml': `
+version: "2026-01-15.2"
+description: The test fixture.
+`,
   'agencies.yaml': `
 - { id: hmrc, country: GB, name: HM Revenue & Customs, website: "https://www.gov.uk/government/organisations/hm-revenue-customs" }
 - { id: ica, country: SG, name: Immigration & Checkpoints Authority, website: "https://www.ica.gov.sg" }

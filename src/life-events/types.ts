@@ -58,6 +58,9 @@ export interface RuleCase extends CaseDefinition {
 /** The loaded, validated and compiled catalogue. Frozen; shared by every request. */
 export interface Catalogue {
   readonly dir: string;
+  /** `catalogue.yaml`'s version, such as `2026-11-27.1`: shown with journeys, recorded on saved ones. */
+  readonly version: string;
+  readonly description?: string;
   readonly agencies: ReadonlyMap<string, Agency>;
   readonly facts: ReadonlyMap<string, Fact>;
   readonly factTypes: ReadonlyMap<string, FactType>;

@@ -5,6 +5,7 @@ import { parameterKind } from './resolve-parameter.ts';
 import type {
   Agency,
   CaseDefinition,
+  CatalogueFile,
   EventDefinition,
   FactDefinition,
   ParameterDefinition,
@@ -40,6 +41,8 @@ import type {
  */
 
 export interface ParsedFiles {
+  /** `catalogue.yaml` (absent: missing or broken, and already a problem). */
+  readonly catalogue?: { file: string; data: CatalogueFile };
   readonly agencies?: { file: string; data: readonly Agency[] };
   readonly facts?: { file: string; data: Readonly<Record<string, FactDefinition>> };
   readonly parameters: readonly { file: string; data: Readonly<Record<string, ParameterDefinition>> }[];
@@ -210,7 +213,19 @@ export function validateCatalogue(
     });
   }
 
-  return { dir, agencies, facts, factTypes, parameters, events, services, cases };
+  const meta = files.catalogue?.data;
+  return {
+    dir,
+    version: meta?.version ?? '',
+    ...(meta?.description ? { description: meta.description } : {}),
+    agencies,
+    facts,
+    factTypes,
+    parameters,
+    events,
+    services,
+    cases,
+  };
 }
 
 function checkFact(

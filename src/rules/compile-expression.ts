@@ -34,6 +34,8 @@ export interface CompiledExpression {
   readonly facts: readonly string[];
   /** Parameters the expression may read, in order of first appearance. */
   readonly parameters: readonly string[];
+  /** Whether it reads `event.date` itself (not only through parameters in force on that date). */
+  readonly readsEventDate: boolean;
   readonly parameterKinds: ReadonlyMap<string, ParameterKind>;
   readonly run: ParseResult;
 }
@@ -85,6 +87,7 @@ function compile(
   const facts: string[] = [];
   const parameters: string[] = [];
   const replacements: Replacement[] = [];
+  let readsEventDate = false;
 
   const walk = (node: ASTNode): void => {
     switch (node.op) {
@@ -101,6 +104,7 @@ function compile(
         if (target.op === 'id' && target.args === 'event') {
           if (field !== 'date')
             problems.push(`column ${node.start + 1}: event has only "date" (got "${field}")`);
+          else readsEventDate = true;
           return;
         }
         break;
@@ -163,7 +167,15 @@ function compile(
   }
   const parameterKinds = new Map(parameters.map((id) => [id, vocabulary.parameters.get(id)!]));
   const run = rewritten === source ? parsed : runtime.parse(rewritten);
-  return { source, resultType: options.resultType, facts, parameters, parameterKinds, run };
+  return {
+    source,
+    resultType: options.resultType,
+    facts,
+    parameters,
+    readsEventDate,
+    parameterKinds,
+    run,
+  };
 }
 
 function visitChildren(value: unknown, walk: (node: ASTNode) => void): void {

@@ -15,8 +15,10 @@ import type { Evaluation, FactRead, Outcome, ParameterReading, ParameterValue } 
  * free in both orders. When the error reaches the top, the expression needed a fact it did not have:
  * the outcome is `unknown`, and `missing` lists the absent facts it read, in the order it read them.
  *
- * Fast path (no trace): the plain facts object, no recording. Only when the result is unknown, or a
- * trace is wanted, is the evaluation repeated over a Proxy that records which facts are read.
+ * Fast path (no trace): which of the facts the expression can read are absent is counted first (a
+ * few own-property checks). None or one absent: one run over the plain facts object; an absent-fact
+ * error then names the one absent fact. Two or more absent, or a trace wanted: one run over a
+ * recording view that notes which facts are read, in order — never a run and then a second one.
  */
 
 export interface EvaluationContext {
@@ -46,32 +48,43 @@ export function evaluateExpression(
 
 function evaluate(expr: CompiledExpression, ctx: EvaluationContext, trace: boolean): Evaluation {
   const event = { date: ctx.eventDate };
+  const values = ctx.facts.values;
   if (!trace) {
-    setActiveEvaluation({ resolve: ctx.parameter, reads: null });
-    try {
-      return { outcome: known(expr, expr.run({ facts: ctx.facts.values, event })) };
-    } catch (error) {
-      if (!isMissingFact(error)) throw failed(expr, error);
-      // With one absent fact among those the expression can read, that one is what it needed: no
-      // need to evaluate again to find out which were read.
-      const absent = expr.facts.filter((id) => !Object.hasOwn(ctx.facts.values, id));
-      if (absent.length === 1) return { outcome: { status: 'unknown', missing: absent } };
-    } finally {
-      setActiveEvaluation(null);
+    let absent: string | undefined;
+    let absentCount = 0;
+    for (const id of expr.facts) {
+      if (!Object.hasOwn(values, id)) {
+        absentCount++;
+        absent ??= id;
+      }
+    }
+    // With at most one absent fact among those the expression can read, an absent-fact error names
+    // it: no need to record which facts were read.
+    if (absentCount < 2) {
+      setActiveEvaluation({ resolve: ctx.parameter, reads: null });
+      try {
+        return { outcome: known(expr, expr.run({ facts: values, event })) };
+      } catch (error) {
+        if (absent === undefined || !isMissingFact(error)) throw failed(expr, error);
+        return { outcome: { status: 'unknown', missing: [absent] } };
+      } finally {
+        setActiveEvaluation(null);
+      }
     }
   }
-  const reads: ParameterReading[] = [];
+  const reads: ParameterReading[] | null = trace ? [] : null;
   const factsRead: string[] = [];
   setActiveEvaluation({ resolve: ctx.parameter, reads });
   let outcome: Outcome;
   try {
-    outcome = known(expr, expr.run({ facts: recording(ctx.facts.values, expr.facts, factsRead), event }));
+    outcome = known(expr, expr.run({ facts: startRecording(expr, values, factsRead), event }));
   } catch (error) {
     if (!isMissingFact(error)) throw failed(expr, error);
-    const missing = factsRead.filter((id) => !Object.hasOwn(ctx.facts.values, id));
+    const missing = factsRead.filter((id) => !Object.hasOwn(values, id));
     if (missing.length === 0) throw failed(expr, error);
     outcome = { status: 'unknown', missing };
   } finally {
+    stopRecording();
     setActiveEvaluation(null);
   }
   if (!trace) return { outcome };
@@ -79,28 +92,53 @@ function evaluate(expr: CompiledExpression, ctx: EvaluationContext, trace: boole
     const value = ctx.facts.known[id];
     return value === undefined ? { id, known: false } : { id, value, known: true };
   });
-  return { outcome, trace: { expression: expr.source, facts, parameters: dedupe(reads), result: outcome } };
+  return {
+    outcome,
+    trace: { expression: expr.source, facts, parameters: dedupe(reads!), result: outcome },
+  };
 }
 
-/** A view of the facts that notes each declared fact the evaluator looks up, present or not. */
-function recording(values: Readonly<Record<string, unknown>>, declared: readonly string[], log: string[]) {
-  const note = (key: string | symbol) => {
-    if (typeof key === 'string' && declared.includes(key) && !log.includes(key)) log.push(key);
-  };
-  return new Proxy(values, {
-    get(target, key) {
-      note(key);
-      return Reflect.get(target, key);
-    },
-    has(target, key) {
-      note(key);
-      return Reflect.has(target, key);
-    },
-    getOwnPropertyDescriptor(target, key) {
-      note(key);
-      return Reflect.getOwnPropertyDescriptor(target, key);
-    },
-  });
+/**
+ * The recording view of the facts, one per expression, made once: an own accessor property per fact
+ * the expression may read (present or not, so cel-js's own-property check reaches the getter), which
+ * notes the read in the recording in progress and returns the citizen's value — undefined for an
+ * absent fact, which cel-js then reports as a missing key. Evaluation is synchronous, so one
+ * recording slot per process is enough; it is always cleared in a `finally`. (A Proxy did the same,
+ * with a trap and a search of the declared facts on every read.)
+ */
+const views = new WeakMap<CompiledExpression, object>();
+let recordingValues: Readonly<Record<string, unknown>> | null = null;
+let recordingLog: string[] | null = null;
+
+function startRecording(
+  expr: CompiledExpression,
+  values: Readonly<Record<string, unknown>>,
+  log: string[],
+): object {
+  let view = views.get(expr);
+  if (view === undefined) {
+    view = {};
+    for (const id of expr.facts) {
+      Object.defineProperty(view, id, {
+        enumerable: true,
+        get() {
+          const read = recordingLog;
+          if (read !== null && !read.includes(id)) read.push(id);
+          const current = recordingValues;
+          return current !== null && Object.hasOwn(current, id) ? current[id] : undefined;
+        },
+      });
+    }
+    views.set(expr, view);
+  }
+  recordingValues = values;
+  recordingLog = log;
+  return view;
+}
+
+function stopRecording(): void {
+  recordingValues = null;
+  recordingLog = null;
 }
 
 function isMissingFact(error: unknown): boolean {

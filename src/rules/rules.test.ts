@@ -298,3 +298,59 @@ test('property: a known result holds whatever the unknown facts turn out to be',
     { numRuns: 300 },
   );
 });
+
+test('property: the fast path names the same missing facts, in the same order, as a traced run', async () => {
+  const fc = await import('fast-check');
+  const ids = ['uk_resident', 'sg_citizen', 'income_low', 'children'] as const;
+  const types = new Map<string, FactType>([
+    ['uk_resident', 'boolean'],
+    ['sg_citizen', 'boolean'],
+    ['income_low', 'boolean'],
+    ['children', 'integer'],
+  ]);
+  const c = createCompiler({ facts: types, parameters: new Map() });
+  const allowed = new Set<string>(ids);
+  const { expr } = fc.letrec((tie) => ({
+    expr: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constantFrom(
+        'facts.uk_resident',
+        'facts.sg_citizen',
+        'facts.income_low',
+        '(facts.children > 1)',
+        '(facts.children + (facts.uk_resident ? 1 : 0) == 2)',
+        'true',
+      ),
+      fc.tuple(tie('expr'), tie('expr')).map(([a, b]) => `(${a} && ${b})`),
+      fc.tuple(tie('expr'), tie('expr')).map(([a, b]) => `(${a} || ${b})`),
+      tie('expr').map((a) => `!${a}`),
+      fc.tuple(tie('expr'), tie('expr'), tie('expr')).map(([a, b, d]) => `(${a} ? ${b} : ${d})`),
+    ),
+  }));
+  const partial = fc.record(
+    {
+      uk_resident: fc.boolean(),
+      sg_citizen: fc.boolean(),
+      income_low: fc.boolean(),
+      children: fc.integer({ min: 0, max: 3 }),
+    },
+    { requiredKeys: [] },
+  );
+  fc.assert(
+    fc.property(expr, partial, (source, known) => {
+      const compiled = c.compile(source as string, { allowedFacts: allowed, resultType: 'bool' });
+      const context = {
+        facts: prepareFacts(known, types),
+        eventDate: '2025-01-01',
+        parameter: () => assert.fail(),
+      };
+      const fast = evaluateExpression(compiled, context);
+      const traced = evaluateExpression(compiled, context, { trace: true });
+      assert.equal(fast.trace, undefined);
+      assert.deepEqual(fast.outcome, traced.outcome, `${source} with ${JSON.stringify(known)}`);
+      // the same expression again, now recorded for another citizen: nothing leaks between runs
+      assert.deepEqual(evaluateExpression(compiled, context).outcome, fast.outcome);
+    }),
+    { numRuns: 500 },
+  );
+});

@@ -28,6 +28,7 @@ interface ServiceDecision {
   trace?: { eligibility: Trace; deadline?: Trace; amount?: Trace };
 }
 interface Journey {
+  catalogueVersion: string;
   eventId: string;
   eventName: string;
   eventDate: string;
@@ -63,7 +64,8 @@ describe('GET /api/life-events', () => {
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers['content-type']), /^application\/json/);
     assert.equal(res.headers['cache-control'], 'public, max-age=300');
-    const { events } = res.json() as {
+    const { catalogueVersion, events } = res.json() as {
+      catalogueVersion: string;
       events: {
         id: string;
         name: string;
@@ -72,6 +74,8 @@ describe('GET /api/life-events', () => {
         services: { id: string; name: string; agency: { id: string; name: string }; country: string }[];
       }[];
     };
+    assert.equal(catalogueVersion, catalogue.version);
+    assert.match(catalogueVersion, /^\d{4}-\d{2}-\d{2}\.\d+$/);
     assert.deepEqual(events.map((e) => e.id).sort(), [...catalogue.events.keys()].sort());
     const baby = events.find((e) => e.id === 'having_a_baby')!;
     assert.equal(baby.name, 'Having a baby');
@@ -94,6 +98,7 @@ describe('GET /api/life-events/:eventId', () => {
     const res = await app.inject({ method: 'GET', url: '/api/life-events/having_a_baby' });
     assert.equal(res.statusCode, 200);
     const event = res.json() as {
+      catalogueVersion: string;
       id: string;
       eventDate: { question: string; notFuture: boolean };
       services: {
@@ -117,6 +122,7 @@ describe('GET /api/life-events/:eventId', () => {
       }[];
     };
     assert.equal(event.id, 'having_a_baby');
+    assert.equal(event.catalogueVersion, catalogue.version);
     assert.equal(event.eventDate.question, "What is (or was) the baby's date of birth?");
     assert.equal(event.eventDate.notFuture, false);
     const childBenefit = event.services.find((s) => s.id === 'uk.child_benefit')!;
@@ -160,6 +166,7 @@ describe('POST /api/life-events/:eventId/journey', () => {
       },
     });
     assert.equal(j.eventId, 'having_a_baby');
+    assert.equal(j.catalogueVersion, catalogue.version);
     assert.equal(j.eventName, 'Having a baby');
     assert.equal(j.eventDate, '2025-03-01');
     assert.deepEqual(

@@ -144,6 +144,7 @@ describe('GET /api/openapi.json', () => {
     const s = doc.components.schemas;
     const journey = s['Journey'] as { properties: Record<string, unknown>; required: string[] };
     assert.deepEqual(journey.required, [
+      'catalogueVersion',
       'eventId',
       'eventName',
       'eventDate',

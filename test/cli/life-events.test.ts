@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { splitCsvRecord } from '../../src/cli/life-events-command.ts';
+import { InputSplitter } from '../../src/cli/life-events-input.ts';
+import { WorkerPool } from '../../src/cli/life-events-pool.ts';
+import { ChunkEvaluator } from '../../src/cli/life-events-rows.ts';
 import { evaluateJourney, type Journey, loadCatalogue } from '../../src/life-events/index.ts';
 import type { Facts } from '../../src/rules/index.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'govbridge-life-events-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', NODE_ENV: 'test' };
 const catalogue = loadCatalogue(join(ROOT, 'catalogue'));
 
@@ -27,6 +31,9 @@ function cli(args: string[], options: { stdin?: string; env?: Record<string, str
     });
     let stdout = '';
     let stderr = '';
+    // Decoded as a stream: a character split between two chunks is not mangled.
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d) => {
       stdout += d;
     });
@@ -362,6 +369,343 @@ describe('life-events evaluate', () => {
     assert.equal(count, N);
     assert.match(last, new RegExp(`\\n\\{"id":${N - 1},"event":"moving_uk_to_singapore"[^\\n]*\\}\\n$`));
     assert.match(stderr, /200,000 rows, 0 invalid/);
+  });
+});
+
+describe('life-events evaluate on worker threads', () => {
+  /** JSON lines for a death, about 2.6 MB (ten chunks or so): valid rows, invalid rows, blank lines. */
+  function deathsFile(): { path: string; ids: (string | null)[]; bad: Map<number, RegExp> } {
+    const places = ['england_wales', 'scotland', 'singapore', 'northern_ireland', 'elsewhere'];
+    const lines: string[] = [];
+    const ids: (string | null)[] = [];
+    const bad = new Map<number, RegExp>();
+    for (let i = 0; i < 9000; i++) {
+      const line = lines.length + 1;
+      const day = String(1 + (i % 28)).padStart(2, '0');
+      const facts: Record<string, unknown> = {
+        death_place: places[i % places.length],
+        deceased_was_cpf_member: i % 3 === 0,
+        relationship_to_deceased: 'spouse_or_civil_partner',
+      };
+      if (i % 4 !== 0) facts['death_registration_date'] = `2025-06-${day}`;
+      if (i % 997 === 5) {
+        lines.push('{"id": "broken", "eventDate": ');
+        ids.push(null);
+        bad.set(line, /Not valid JSON/);
+      } else if (i % 1201 === 7) {
+        lines.push(JSON.stringify({ id: `d${i}`, eventDate: '2025-02-30', facts }));
+        ids.push(`d${i}`);
+        bad.set(line, /event date must be a real date/);
+      } else if (i % 1499 === 11) {
+        lines.push(
+          JSON.stringify({
+            id: `d${i}`,
+            eventDate: '2025-06-01',
+            facts: { ...facts, death_registration_date: '2999-01-01' },
+          }),
+        );
+        ids.push(`d${i}`);
+        bad.set(line, /death_registration_date must not be in the future/);
+      } else {
+        lines.push(
+          JSON.stringify({ id: `d${i}`, eventDate: `2025-05-${day}`, facts, note: 'x'.repeat(i % 300) }),
+        );
+        ids.push(`d${i}`);
+      }
+      if (i % 500 === 0) lines.push('');
+    }
+    const path = file('deaths.jsonl', `${lines.join('\n')}\n`);
+    return { path, ids, bad };
+  }
+
+  /** CSV for a birth, about 1.3 MB, CRLF: quoted ids spanning lines, quotes doubled, invalid rows. */
+  function birthsCsv(): { path: string; ids: (string | null)[]; bad: Map<number, RegExp> } {
+    const header =
+      'id,eventDate,birth_place,child_is_singapore_citizen,parents_married,child_birth_order,lives_in_uk,adjusted_net_income';
+    const rows: string[] = [header];
+    let line = 2;
+    const ids: (string | null)[] = [];
+    const bad = new Map<number, RegExp>();
+    for (let i = 0; i < 12000; i++) {
+      const day = String(1 + (i % 28)).padStart(2, '0');
+      const place = i % 2 === 0 ? 'singapore' : 'england_wales';
+      const tail = `2025-03-${day},${place},${i % 3 === 0 ? '' : 'yes'},true,${1 + (i % 4)},no,"£6${i % 10},500.50"`;
+      if (i % 10 === 3) {
+        // an id with a comma, a doubled quote and two line breaks: one record over three lines
+        rows.push(`"Tan, Mei ""${i}""\r\nline two\r\nline three",${tail}`);
+        ids.push(`Tan, Mei "${i}"\nline two\nline three`);
+        line += 3;
+      } else if (i % 1777 === 9) {
+        rows.push(`short${i},2025-03-01`);
+        ids.push(`short${i}`);
+        bad.set(line++, /2 fields, the header has 8/);
+      } else if (i % 2311 === 13) {
+        rows.push(`bad"quote${i},${tail}`);
+        ids.push(null);
+        bad.set(line++, /quote inside an unquoted field/);
+      } else {
+        rows.push(`c${i},${tail}`);
+        ids.push(`c${i}`);
+        line++;
+      }
+    }
+    return { path: file('births.csv', `${rows.join('\r\n')}\r\n`), ids, bad };
+  }
+
+  function checkRun(
+    r: Run,
+    expected: { ids: (string | null)[]; bad: Map<number, RegExp> },
+    label: string,
+  ): Record<string, unknown>[] {
+    assert.equal(r.code, 3, `${label}: ${r.stderr}`);
+    const out = lines(r.stdout);
+    assert.deepEqual(
+      out.map((o) => o['id']),
+      expected.ids,
+      `${label}: one line per row, in input order`,
+    );
+    const errors = out.filter((o) => 'error' in o);
+    assert.deepEqual(
+      errors.map((o) => o['line']),
+      [...expected.bad.keys()],
+      `${label}: the bad rows, with their line numbers`,
+    );
+    for (const o of errors) assert.match(String(o['error']), expected.bad.get(o['line'] as number)!, label);
+    assert.match(
+      r.stderr,
+      new RegExp(`${expected.ids.length.toLocaleString('en-GB')} rows, ${expected.bad.size} invalid`),
+    );
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    return out;
+  }
+
+  test('JSON lines: the same output as one thread, in input order, bad rows with their line numbers', async () => {
+    const deaths = deathsFile();
+    const args = ['evaluate', '--event', 'death_of_a_loved_one', '--file', deaths.path];
+    const one = await cli([...args, '--threads', '1']);
+    const two = await cli([...args, '--threads', '2']);
+    const three = await cli(
+      ['evaluate', '--event', 'death_of_a_loved_one', '--file', '-', '--format', 'jsonl', '--threads', '3'],
+      {
+        stdin: readFileSync(deaths.path, 'utf8'),
+      },
+    );
+    const out = checkRun(one, deaths, '--threads 1');
+    checkRun(two, deaths, '--threads 2');
+    checkRun(three, deaths, 'stdin, --threads 3');
+    assert.equal(two.stdout, one.stdout, 'byte for byte');
+    assert.equal(three.stdout, one.stdout, 'byte for byte');
+    // and what the journey gives, for a row in the middle
+    const row = out.find((o) => o['id'] === 'd4001')!;
+    const facts = {
+      death_place: 'scotland',
+      deceased_was_cpf_member: false,
+      relationship_to_deceased: 'spouse_or_civil_partner',
+      death_registration_date: '2025-06-26',
+    };
+    assert.deepEqual(
+      row,
+      expected(evaluateJourney(catalogue, 'death_of_a_loved_one', '2025-05-26', facts), 'd4001'),
+    );
+  });
+
+  test('CSV: records over several lines and CRLF across chunks, the same output as one thread', async () => {
+    const births = birthsCsv();
+    const args = ['evaluate', '--event', 'having_a_baby', '--file', births.path];
+    const one = await cli([...args, '--threads', '1']);
+    const two = await cli([...args, '--threads', '2']);
+    checkRun(one, births, '--threads 1');
+    checkRun(two, births, '--threads 2');
+    assert.equal(two.stdout, one.stdout, 'byte for byte');
+    const explained = await cli([...args, '--threads', '2', '--explain']);
+    const explainedOne = await cli([...args, '--threads', '1', '--explain']);
+    assert.equal(explained.code, 3);
+    assert.equal(explained.stdout, explainedOne.stdout, '--explain: byte for byte');
+    assert.ok(lines(explained.stdout).some((o) => Array.isArray(o['explanation'])));
+  });
+
+  test('a rule failing on a worker stops the run: exit 1, the line, no stack trace, the rows before it written', async () => {
+    const copy = join(dir, 'failing-catalogue');
+    cpSync(join(ROOT, 'catalogue'), copy, { recursive: true });
+    const service = join(copy, 'services', 'uk.child_benefit.yaml');
+    const source = readFileSync(service, 'utf8');
+    const rule = `facts.child_birth_order == 1
+    ? param("uk.child_benefit.weekly_rate.eldest")
+    : param("uk.child_benefit.weekly_rate.additional")`;
+    assert.ok(source.includes(rule));
+    // division by zero for a fourth child: an error of the rule, not of the row
+    writeFileSync(
+      service,
+      source.replace(
+        rule,
+        'double(10 / (facts.child_birth_order - 4)) + param("uk.child_benefit.weekly_rate.eldest")',
+      ),
+    );
+    const rows: string[] = [];
+    for (let i = 0; i < 6000; i++) {
+      const order = i === 4321 ? 4 : 1 + (i % 3);
+      rows.push(
+        JSON.stringify({
+          id: i,
+          eventDate: '2025-03-01',
+          facts: {
+            lives_in_uk: true,
+            responsible_for_child: true,
+            child_birth_order: order,
+            birth_place: 'england_wales',
+          },
+          note: 'y'.repeat(200),
+        }),
+      );
+    }
+    const path = file('failing.jsonl', `${rows.join('\n')}\n`);
+    const env = { GOVBRIDGE_CATALOGUE_DIR: copy };
+    const args = ['evaluate', '--event', 'having_a_baby', '--file', path];
+    const two = await cli([...args, '--threads', '2'], { env });
+    const one = await cli([...args, '--threads', '1'], { env });
+    for (const r of [two, one]) {
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^Evaluation stopped at line 4322: Expression .* failed: division by zero\n$/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      assert.deepEqual(
+        lines(r.stdout).map((o) => o['id']),
+        Array.from({ length: 4321 }, (_, i) => i),
+      );
+    }
+    assert.equal(two.stdout, one.stdout);
+  });
+
+  test('chunks end where records end: for any chunk size and any reads, the rows of one chunk', () => {
+    const options = {
+      eventId: 'having_a_baby',
+      dateField: 'eventDate',
+      explain: false,
+      today: '2026-11-27',
+    } as const;
+    const csv = [
+      '\ufeffid,eventDate,birth_place,child_birth_order',
+      'a,2025-03-01,singapore,1',
+      '"Tan, Méi ""May""',
+      'two lines",2025-03-01,singapore,2',
+      '',
+      '"three',
+      '',
+      'lines, one blank",2025-03-02,england_wales,3\r',
+      'b,2025-03-01,singapore,x\r\nc,2025-03-01,scotland,1\rd,2025-03-01,singapore,1',
+      'bad"quote,2025-03-01,singapore,1',
+      '"“quoted”",2025-03-05,elsewhere,',
+      'short,2025-03-01',
+      '"never closed,2025-03-01,singapore,1',
+      'e,2025-03-01,singapore,1',
+    ].join('\n');
+    const jsonl = [
+      '\ufeff{"id":"é1","eventDate":"2025-03-01","facts":{"birth_place":"singapore"}}',
+      '',
+      '{"id":"é2","eventDate":"2025-03-01","facts":{"child_birth_order":2}}\r',
+      '{not json}\r{"id":3,"eventDate":"2025-02-30"}',
+      '   ',
+      '{"id":"“4”","eventDate":"2025-03-01","facts":{}}',
+    ].join('\n');
+    for (const [format, text] of [
+      ['csv', csv],
+      ['jsonl', jsonl],
+    ] as const) {
+      const whole = new ChunkEvaluator(catalogue, { ...options, format }).run(text, 1);
+      assert.equal(whole.failure, undefined);
+      assert.ok(whole.invalid > 0 && whole.rows > whole.invalid, format);
+      const bytes = Buffer.from(text);
+      for (const size of [1, 5, 40, 100, 1 << 16]) {
+        for (const read of [1, 3, 17, 64, bytes.length]) {
+          const splitter = new InputSplitter(format, size);
+          const evaluator = new ChunkEvaluator(catalogue, { ...options, format });
+          let output = '';
+          let rows = 0;
+          const run = (chunk: { bytes: Uint8Array; firstLine: number }) => {
+            const r = evaluator.run(Buffer.from(chunk.bytes).toString('utf8'), chunk.firstLine);
+            output += r.output;
+            rows += r.rows;
+          };
+          for (let i = 0; i < bytes.length; i += read) {
+            for (const chunk of splitter.push(bytes.subarray(i, i + read))) run(chunk);
+          }
+          const last = splitter.end();
+          if (last) run(last);
+          assert.equal(output, whole.output, `${format}, chunks of ${size} bytes, reads of ${read}`);
+          assert.equal(rows, whole.rows);
+        }
+      }
+    }
+    // the rows as read line by line: a record over lines starts on its first line
+    const errors = new ChunkEvaluator(catalogue, { ...options, format: 'csv' })
+      .run(csv, 1)
+      .output.split('\n')
+      .filter((l) => l.includes('"error"'))
+      .map((l) => JSON.parse(l) as { id: string | null; line: number });
+    assert.deepEqual(
+      errors.map((e) => [e.id, e.line]),
+      [
+        ['b', 9],
+        [null, 12],
+        ['short', 14],
+        [null, 15],
+      ],
+    );
+  });
+
+  test('--threads must be a whole number from 1 to 64', async () => {
+    const path = file('threads.jsonl', '{"id":"a","eventDate":"2025-03-01","facts":{}}\n');
+    const values = ['0', '65', 'two', '1.5', ''];
+    const runs = await Promise.all(
+      values.map((threads) =>
+        cli(['evaluate', '--event', 'having_a_baby', '--file', path, '--threads', threads]),
+      ),
+    );
+    runs.forEach((r, i) => {
+      assert.equal(r.code, 2, values[i]);
+      assert.match(r.stderr, /--threads must be a whole number from 1 to 64/);
+      assert.equal(r.stdout, '');
+    });
+  });
+
+  test('a worker that cannot start, fails or exits is reported once, as one line', async () => {
+    const setup = {
+      catalogueDir: join(dir, 'no-such-catalogue'),
+      options: {
+        eventId: 'having_a_baby',
+        format: 'jsonl' as const,
+        dateField: 'eventDate',
+        explain: false,
+        today: '2026-11-27',
+      },
+      header: null,
+    };
+    const failure = (url?: URL) =>
+      new Promise<string>((resolve, reject) => {
+        const pool: WorkerPool = new WorkerPool(
+          1,
+          setup,
+          {
+            result: () => reject(new Error('no result expected')),
+            room: () => reject(new Error('the worker should not be ready')),
+            failed: (message) => {
+              void pool.close().then(() => resolve(message));
+            },
+          },
+          url,
+        );
+      });
+    assert.match(
+      await failure(),
+      /^a worker thread could not start: Catalogue .*no-such-catalogue is not a readable directory$/,
+    );
+    assert.equal(
+      await failure(new URL('data:text/javascript,throw new Error("boom")')),
+      'a worker thread failed: boom',
+    );
+    assert.equal(
+      await failure(new URL('data:text/javascript,process.exit(7)')),
+      'a worker thread stopped (exit code 7)',
+    );
   });
 });
 

@@ -153,6 +153,38 @@ test('having a baby: second child, married parents, Singapore → Baby Bonus S$1
   const later = await get(b, `${new URL(page.url).pathname}/questions?fact=lives_in_uk`);
   assert.equal(later.status, 200);
   assert.equal(heading(later.html), 'Do you live in the UK?');
+  // The rules version, in small print, and recorded on the saved journey.
+  const version = hub.ctx.catalogue.version;
+  assert.match(version, /^\d{4}-\d{2}-\d{2}\.\d+$/);
+  assert.match(text(resumed.html), new RegExp(`Rules version ${version.replaceAll('.', '\\.')}\\.`));
+  assert.doesNotMatch(text(resumed.html), /last saved with rules version/);
+  assert.match(text(list.html), new RegExp(`Rules version ${version.replaceAll('.', '\\.')}\\.`));
+  const journeyId = new URL(page.url).pathname.split('/').at(-1)!;
+  const row = await hub.ctx.storage.db
+    .selectFrom('journeys')
+    .select(['catalogue_version'])
+    .where('journey_id', '=', journeyId)
+    .executeTakeFirstOrThrow();
+  assert.equal(row.catalogue_version, version);
+  // A journey last saved under another version says so, and is worked out with the current rules.
+  await hub.ctx.storage.db
+    .updateTable('journeys')
+    .set({ catalogue_version: '2026-01-01.1' })
+    .where('journey_id', '=', journeyId)
+    .execute();
+  const older = await get(b, new URL(page.url).pathname);
+  assert.match(
+    text(older.html),
+    /Your journey was last saved with rules version 2026-01-01\.1; this page uses the current rules\./,
+  );
+  // …and the next change records the current version again.
+  await submit(b, older, '/steps', { step: 'sg.register_birth', done: 'no' });
+  const changed = await hub.ctx.storage.db
+    .selectFrom('journeys')
+    .select(['catalogue_version'])
+    .where('journey_id', '=', journeyId)
+    .executeTakeFirstOrThrow();
+  assert.equal(changed.catalogue_version, version);
 });
 
 test('an unknown life event: on the choose page and on start, an error summary, never a 500', async () => {

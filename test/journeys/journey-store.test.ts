@@ -100,3 +100,66 @@ test(`journey store (${testDialect()}): list is the account's journeys, most rec
     await s.close();
   }
 });
+
+test(`journey store (${testDialect()}): the catalogue version is recorded when a journey is created or changed`, async () => {
+  const s = await withAccounts();
+  try {
+    let now = Date.parse('2026-11-27T09:00:00Z');
+    const clock = { now: () => new Date(now), epochSeconds: () => Math.floor(now / 1000) };
+    const kek = new Uint8Array(32).fill(7);
+    const v1 = new JourneyStore(s, clock, kek, { catalogueVersion: '2026-11-27.1' });
+    const j = await v1.create({ accountId: 'acc-1', eventId: 'having_a_baby', eventDate: '2025-03-01' });
+    assert.equal(j.catalogueVersion, '2026-11-27.1');
+    assert.equal((await v1.get('acc-1', j.journeyId))?.catalogueVersion, '2026-11-27.1');
+    const column = async () =>
+      (
+        await s.db
+          .selectFrom('journeys')
+          .select('catalogue_version')
+          .where('journey_id', '=', j.journeyId)
+          .executeTakeFirstOrThrow()
+      ).catalogue_version;
+    assert.equal(await column(), '2026-11-27.1');
+
+    // The hub restarts with a new catalogue: each change records the version it ran.
+    const v2 = new JourneyStore(s, clock, kek, { catalogueVersion: '2026-11-27.2' });
+    now += 1000;
+    assert.equal(
+      (await v2.updateAnswers('acc-1', j.journeyId, { birth_place: 'singapore' }))?.catalogueVersion,
+      '2026-11-27.2',
+    );
+    assert.equal(await column(), '2026-11-27.2');
+    const v3 = new JourneyStore(s, clock, kek, { catalogueVersion: '2026-12-01.1' });
+    assert.equal(
+      (await v3.setStepDone('acc-1', j.journeyId, 'sg.register_birth', true))?.catalogueVersion,
+      '2026-12-01.1',
+    );
+    const v4 = new JourneyStore(s, clock, kek, { catalogueVersion: '2026-12-02.1' });
+    assert.ok(
+      await v4.setVerified('acc-1', j.journeyId, {
+        claims: { name: 'Tan Mei Ling' },
+        scheme: 'singpass',
+        trustFrameworkVersion: '2026-11-27.1',
+        verifiedAt: '2026-11-27T09:00:00.000Z',
+        consentId: 'consent-1',
+      }),
+    );
+    assert.equal(await column(), '2026-12-02.1');
+    // Another account's attempt changes nothing, version included.
+    assert.equal(await v1.updateAnswers('acc-2', j.journeyId, { birth_place: 'scotland' }), undefined);
+    assert.equal(await column(), '2026-12-02.1');
+
+    // A store given no version (the store's own tests) records none and keeps the one recorded.
+    const bare = new JourneyStore(s, clock);
+    const k = await bare.create({ accountId: 'acc-1', eventId: 'having_a_baby', eventDate: '2025-03-01' });
+    assert.equal(k.catalogueVersion, null);
+    await bare.updateAnswers('acc-1', j.journeyId, { parents_married: true });
+    assert.equal(await column(), '2026-12-02.1');
+    assert.deepEqual((await bare.get('acc-1', j.journeyId))?.answers, {
+      birth_place: 'singapore',
+      parents_married: true,
+    });
+  } finally {
+    await s.close();
+  }
+});

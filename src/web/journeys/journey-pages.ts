@@ -16,10 +16,12 @@ import {
   verifiableFacts,
   verifiedFactValues,
 } from '../../life-events/index.ts';
+import type { ReportService } from '../../notifications/index.ts';
 import type { SchemeId } from '../../trust/index.ts';
 import { accountFromCookie, bindingCookieName } from '../account/account-cookie.ts';
 import { todayInSingapore } from '../life-events-api/index.ts';
 import { eventDateNotFuture } from '../life-events-api/journey-request.ts';
+import { tellOnceSection } from '../reports/journey-section.ts';
 import { hubCookieOptions, verifyCsrf } from '../security.ts';
 import { SCHEME_NAMES } from '../sign-in/display.ts';
 import {
@@ -58,6 +60,11 @@ export interface LifeEventPagesOptions {
   login?: LoginService;
   /** The national schemes this hub offers. */
   schemes?: readonly string[];
+  /**
+   * Tell Us Once: with it, the journey page of an event that makes a report has a "Tell government
+   * once" section linking to the reporting pages (src/web/reports/), and lists the journey's reports.
+   */
+  reports?: Pick<ReportService, 'list'>;
 }
 
 /** How a verifiable detail is named to the citizen (by its common claim). */
@@ -168,6 +175,7 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
       pageTitle: 'Plan what to do after a life event',
       events: events.map((e) => ({ value: e.id, text: e.name, hint: { text: e.description } })),
       journeys: mine,
+      catalogueVersion: catalogue.version,
       values: {},
       fieldErrors: {},
       ...extra,
@@ -448,6 +456,11 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
         : undefined,
       skippedCount: skipped.length,
       backLink: { href: '/life-events', text: 'Your life events' },
+      catalogueVersion: journey.catalogueVersion,
+      savedUnderVersion:
+        saved.catalogueVersion !== null && saved.catalogueVersion !== journey.catalogueVersion
+          ? saved.catalogueVersion
+          : undefined,
       offer: verifyOffer(saved, event),
       factsUsed: factsUsed(eff, event),
       verifiedNote: verified
@@ -467,7 +480,8 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     const accountId = account(req, reply);
     if (!accountId) return reply;
     const { saved, event } = await load(accountId, req.params.id);
-    return reply.view('journeys/journey.njk', journeyContext(effective(saved, event), event));
+    const tellOnce = o.reports ? await tellOnceSection(o.reports, accountId, saved) : undefined;
+    return reply.view('journeys/journey.njk', journeyContext(effective(saved, event), event, { tellOnce }));
   });
 
   app.post<{ Params: { id: string }; Body: Body }>(

@@ -54,6 +54,7 @@ const OPENAPI_DESCRIPTION = [
   'Personalised life-event journeys from the govbridge catalogue (UK and Singapore), for agency services to embed.',
   'A journey says, for each service of the event, whether the citizen is eligible, what is still missing, the deadline and the amount (with currency and period), in plain words (`explanation`) and, with `?trace=true`, as a structured trace of every rule: the expression, the facts it read and the parameters in force on the event date with their source.',
   'Verified values (`verified`) win over answers that contradict them; the response lists each conflict. For now the calling agency service supplies verified values; a later version takes them from the citizen’s consented sign-in.',
+  'Every answer carries `catalogueVersion`: the version of the rules catalogue (services, facts, dated parameters and rules) that gave it, raised with every change to the catalogue.',
   'Errors are RFC 9457 `application/problem+json` whose `detail` names the field.',
 ].join('\n\n');
 
@@ -110,6 +111,7 @@ function eventDetail(catalogue: Catalogue, event: LifeEvent) {
     return { factId, ...fact, usedBy: services };
   });
   return {
+    catalogueVersion: catalogue.version,
     id: event.id,
     name: event.name,
     description: event.description,
@@ -168,7 +170,10 @@ async function lifeEventsApiPlugin(app: FastifyInstance, options: LifeEventsApiO
   const CATALOGUE_CACHE = 'public, max-age=300';
   app.get('/life-events', { schema: listSchema }, async (_request, reply) => {
     reply.header('cache-control', CATALOGUE_CACHE);
-    return { events: [...catalogue.events.values()].map((e) => eventSummary(catalogue, e)) };
+    return {
+      catalogueVersion: catalogue.version,
+      events: [...catalogue.events.values()].map((e) => eventSummary(catalogue, e)),
+    };
   });
 
   const eventSchema: DocumentedSchema = {

@@ -26,6 +26,13 @@ const isoDate = {
 
 const scalar = { type: ['string', 'number', 'boolean'] } as const;
 
+const catalogueVersion = {
+  type: 'string',
+  description:
+    'The version of the rules catalogue that gave this answer (`catalogue/catalogue.yaml`): the date of its last change, then a counter for that day.',
+  examples: ['2026-11-27.1'],
+} as const;
+
 export const problemSchema = {
   type: 'object',
   description: 'An RFC 9457 problem: what was wrong with the request, naming the field.',
@@ -75,8 +82,8 @@ export const eventSummarySchema = {
 
 export const eventListSchema = {
   type: 'object',
-  properties: { events: { type: 'array', items: eventSummarySchema } },
-  required: ['events'],
+  properties: { catalogueVersion, events: { type: 'array', items: eventSummarySchema } },
+  required: ['catalogueVersion', 'events'],
 } as const;
 
 const factFields = {
@@ -142,6 +149,7 @@ export const serviceDetailSchema = {
 export const eventDetailSchema = {
   type: 'object',
   properties: {
+    catalogueVersion,
     id: { type: 'string' },
     name: { type: 'string' },
     description: { type: 'string' },
@@ -157,7 +165,16 @@ export const eventDetailSchema = {
     services: { type: 'array', items: serviceDetailSchema, description: 'In journey order.' },
     questions: { type: 'array', items: factSchema, description: 'Every fact the services may read.' },
   },
-  required: ['id', 'name', 'description', 'eventDate', 'countries', 'services', 'questions'],
+  required: [
+    'catalogueVersion',
+    'id',
+    'name',
+    'description',
+    'eventDate',
+    'countries',
+    'services',
+    'questions',
+  ],
 } as const;
 
 export const outcomeSchema = {
@@ -300,6 +317,7 @@ export const conflictSchema = {
 export const journeySchema = {
   type: 'object',
   properties: {
+    catalogueVersion,
     eventId: { type: 'string' },
     eventName: { type: 'string' },
     eventDate: isoDate,
@@ -316,7 +334,16 @@ export const journeySchema = {
     },
     conflicts: { type: 'array', items: conflictSchema },
   },
-  required: ['eventId', 'eventName', 'eventDate', 'services', 'questions', 'facts', 'conflicts'],
+  required: [
+    'catalogueVersion',
+    'eventId',
+    'eventName',
+    'eventDate',
+    'services',
+    'questions',
+    'facts',
+    'conflicts',
+  ],
 } as const;
 
 /** A success response in Fastify's content-type form, which is also OpenAPI's. */
