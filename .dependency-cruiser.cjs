@@ -17,7 +17,7 @@ const allowed = {
   'life-events': ['kernel', 'rules', 'trust', 'storage', 'consent'],
   notifications: ['kernel', 'storage', 'policy', 'ledger'],
   simulators: ['kernel'],
-  demo: ['kernel'],
+  demo: ['kernel', 'storage'],
   web: [
     'kernel',
     'config',
@@ -57,6 +57,8 @@ const libraryRules = [
   ['database drivers', ['storage/dialects'], '^node_modules/(pg|pg-pool)/|^node:sqlite$|^sqlite$'],
   // The expression engine stays behind rules/: callers see compiled expressions and outcomes, never CEL.
   ['cel-js', ['rules'], '^node_modules/@marcbachmann/cel-js/'],
+  // Cedar stays behind policy/: callers see decisions with policy ids and reasons, never Cedar.
+  ['cedar', ['policy'], '^node_modules/@cedar-policy/'],
 ].map(([lib, where, to]) => ({
   name: `library-${lib.replace(/\W+/g, '-')}`,
   comment: `${lib} may be imported only in ${where.join(', ')} (ARCHITECTURE.md)`,

@@ -414,6 +414,7 @@ async function benchHub(db: Db, setup: HubSetup, hubLevels: readonly number[]): 
         govbridge_attributes: [...demo.attributes],
         govbridge_min_acr: ACR,
         govbridge_security_profile: 'fapi2',
+        govbridge_environment: demo.environment,
       });
       const rp = await RelyingParty.connect(hubUrl, clientId, key, redirectUri);
       const personas = PERSONAS[scheme];

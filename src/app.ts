@@ -1,6 +1,9 @@
+import { createPrivateKey, type JsonWebKey } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import {
+  appendUnledgeredReleases,
   ClientRegistry,
   createProvider,
   GrantClaimsStore,
@@ -18,8 +21,9 @@ import {
   type SchemeConnector,
 } from './connectors/index.ts';
 import { ConsentService } from './consent/index.ts';
-import { createDemoServices } from './demo/index.ts';
+import { createDemoAgencies, createDemoServices } from './demo/index.ts';
 import { GovbridgeError, keyFromBase64url, randomId, systemClock } from './kernel/index.ts';
+import { createLedger, createWitness, type Ledger, type Witness } from './ledger/index.ts';
 import {
   type Catalogue,
   JourneyStore,
@@ -27,6 +31,15 @@ import {
   loadCatalogue,
   recordVerifiedDetails,
 } from './life-events/index.ts';
+import {
+  AgencyRegistry,
+  appendUnledgeredNotifications,
+  DeliveryWorker,
+  type EventTypes,
+  NotificationOperator,
+  ReportService,
+} from './notifications/index.ts';
+import { loadPolicyEngine, type PolicyEngine } from './policy/index.ts';
 import {
   ONELOGIN_SCENARIOS,
   oneLoginSimulator,
@@ -36,18 +49,25 @@ import {
 import { openStorage, type Storage } from './storage/index.ts';
 import {
   attributeCatalogue,
+  classifiedFieldNames,
+  type EnvironmentRegistry,
   hubLevels,
+  loadEnvironments,
   loadTrustFramework,
   type SchemeId,
   type TrustFramework,
 } from './trust/index.ts';
 import {
+  adminApi,
   contentSecurityPolicyHeader,
   createLogger,
   hubPages,
+  ledgerRoutes,
   lifeEventPages,
   lifeEventsApi,
   providerPageRenderers,
+  releasePages,
+  reportPages,
   type Views,
   webFoundation,
   webFrameworkErrors,
@@ -63,11 +83,27 @@ export interface AppContext {
   storage: Storage;
   trust: TrustFramework;
   catalogue: Catalogue;
+  /** Hosting environments (trust/environments.yaml) and the release policy (policies/). */
+  environments: EnvironmentRegistry;
+  policy: PolicyEngine;
+  /** The transparency ledger (RFC 9162 Merkle log) every release is appended to. */
+  ledger: Ledger;
+  /** This hub as a witness of other hubs' ledgers (none configured: undefined). */
+  witness: Witness | undefined;
   keys: KeyStore;
   keyPurposes: string[];
   clients: ClientRegistry;
   consents: ConsentService;
   grantClaims: GrantClaimsStore;
+  /** Tell Us Once: agencies, reports (transactional outbox) and the operator's view of the queues. */
+  notifications: {
+    eventTypes: EventTypes;
+    agencies: AgencyRegistry;
+    reports: ReportService;
+    operator: NotificationOperator;
+    /** Set by a process that runs the delivery worker, so a new report is sent at once. */
+    onWork: { nudge: () => void };
+  };
   kek: Uint8Array;
   secrets: { cookieSecret: string; pairwiseSalt: string };
   close(): Promise<void>;
@@ -79,6 +115,9 @@ export async function openContext(config: Config): Promise<AppContext> {
   const catalogue = loadCatalogue(config.catalogueDir, {
     claims: new Set(Object.keys(attributeCatalogue(trust))),
   });
+  // So are the hosting environments and the release policy (Cedar, strictly validated).
+  const environments = environmentRegistry(config);
+  const policy = loadPolicyEngine({ dir: POLICIES_DIR, trust, environments });
   const storage = await openStorage({
     databaseUrl: config.databaseUrl,
     sqlitePath: config.sqlitePath,
@@ -96,22 +135,103 @@ export async function openContext(config: Config): Promise<AppContext> {
           ? { 'singpass-sig': config.singpassKeysFile, 'singpass-enc': config.singpassKeysFile }
           : {}),
         ...(config.oneloginKeysFile ? { 'onelogin-sig': config.oneloginKeysFile } : {}),
+        ...(config.notificationKeysFile ? { 'notify-sig': config.notificationKeysFile } : {}),
+        ...(config.ledgerKeysFile ? { 'ledger-sig': config.ledgerKeysFile } : {}),
       },
     });
     await keys.load();
+    // The transparency ledger, signed with the hub's Ed25519 ledger key; the witnesses whose
+    // cosignatures it accepts; and, when configured, this hub as a witness of other hubs' ledgers.
+    const ledgerKey = createPrivateKey({ key: keys.active('ledger-sig') as JsonWebKey, format: 'jwk' });
+    const ledger = createLedger({
+      storage,
+      signer: ledgerKey,
+      origin: config.ledgerOrigin,
+      witnesses: config.ledgerWitnessKeys,
+    });
+    const witness =
+      config.ledgerWitnessedLogs.length > 0
+        ? createWitness({
+            storage,
+            name: config.ledgerOrigin.replace(/\/ledger$/, '/witness'),
+            privateKey: ledgerKey,
+            logs: config.ledgerWitnessedLogs.map((key) => ({
+              origin: key.split('+')[0]!,
+              verifierKeys: [key],
+            })),
+          })
+        : undefined;
     const cookieSecret = config.cookieSecret ?? (await persistentSecret(storage, 'cookie-secret'));
     const pairwiseSalt = await persistentSecret(storage, 'pairwise-salt');
     const clients = new ClientRegistry({
       storage,
       knownAttributes: Object.keys(attributeCatalogue(trust)),
       hubLevels: hubLevels(trust).map((l) => l.acr),
+      environments: environments.environments.map((e) => e.id),
       allowLoopbackHttpRedirects: config.nodeEnv !== 'production',
     });
+    const eventTypes: EventTypes = trust.events ?? {};
+    const agencies = new AgencyRegistry({
+      storage,
+      eventTypes,
+      environments: new Set(Object.keys(environments.byId)),
+      allowLoopbackHttp: config.nodeEnv !== 'production',
+      defaultMaxAttempts: config.notificationMaxAttempts,
+    });
+    const onWork = { nudge: () => {} };
+    const notifications = {
+      eventTypes,
+      agencies,
+      reports: new ReportService({
+        storage,
+        kek,
+        agencies,
+        eventTypes,
+        // Every notification payload is decided by the release policy before it is written: an
+        // agency whose environment may not hold a field never receives it.
+        decide: ({ agency, eventType, fields }) =>
+          policy
+            .decideRelease({
+              recipient: {
+                kind: 'agency',
+                id: agency.agencyId,
+                name: agency.name,
+                country: agency.country,
+                environment: agency.environment,
+              },
+              attributes: fields.map((f) => `${eventType}.${f}`),
+              // A report goes to agencies of both countries: treated as cross-border, on the
+              // citizen's explicit confirmation of who receives what (consent).
+              context: {
+                purpose: `Tell Us Once: a ${eventType} reported by the citizen`,
+                consentGiven: true,
+                crossBorder: true,
+                legalBasis: 'consent',
+              },
+            })
+            .map((d) => ({
+              field: d.attribute.slice(eventType.length + 1),
+              allowed: d.decision === 'allow',
+              policies: d.policies,
+              reason: d.reason,
+            })),
+        onSubmitted: () => onWork.nudge(),
+        ledger,
+        trustFrameworkVersion: trust.version,
+      }),
+      operator: new NotificationOperator(storage, { onReplay: () => onWork.nudge() }),
+      onWork,
+    };
     return {
       config,
       storage,
       trust,
       catalogue,
+      environments,
+      policy,
+      ledger,
+      witness,
+      notifications,
       keys,
       keyPurposes: Object.keys(KEY_PURPOSES),
       clients,
@@ -119,12 +239,23 @@ export async function openContext(config: Config): Promise<AppContext> {
       grantClaims: new GrantClaimsStore(storage, kek),
       kek,
       secrets: { cookieSecret, pairwiseSalt },
-      close: () => storage.close(),
+      close: async () => {
+        await ledger.close();
+        await storage.close();
+      },
     };
   } catch (err) {
     await storage.close();
     throw err;
   }
+}
+
+/** The release policy: the Cedar schema and policies, relative to the working directory like `catalogue/`. */
+const POLICIES_DIR = 'policies';
+
+/** The hosting environments registry, beside the trust framework (trust/environments.yaml). */
+function environmentRegistry(config: Config): EnvironmentRegistry {
+  return loadEnvironments(join(dirname(config.trustFrameworkPath), 'environments.yaml'));
 }
 
 /**
@@ -181,7 +312,9 @@ export async function buildApp(config: Config, options: { logger?: Logger } = {}
 }
 
 async function assemble(ctx: AppContext, config: Config, options: { logger?: Logger }): Promise<BuiltApp> {
-  const logger = options.logger ?? createLogger(config);
+  // Nothing classified above public reaches a log line: the trust framework names the keys.
+  const logger =
+    options.logger ?? createLogger(config, undefined, { classified: classifiedFieldNames(ctx.trust) });
   // Typed as the plain FastifyInstance: plugins are written against it, and pino's Logger is a
   // FastifyBaseLogger at run time.
   const app = Fastify({
@@ -256,10 +389,14 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     clients: ctx.clients,
     consents: ctx.consents,
     grantClaims: ctx.grantClaims,
+    policy: ctx.policy,
+    ledger: ctx.ledger,
     publicUrl,
   });
 
-  const journeys = new JourneyStore(ctx.storage, systemClock, ctx.kek);
+  const journeys = new JourneyStore(ctx.storage, systemClock, ctx.kek, {
+    catalogueVersion: ctx.catalogue.version,
+  });
 
   await app.register(webFoundation, {
     config,
@@ -300,6 +437,28 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     catalogue: ctx.catalogue,
     journeys,
     login,
+    schemes: [...connectors.keys()],
+    reports: ctx.notifications.reports,
+  });
+  // Tell Us Once, the citizen's side: tell → check before you send → status (src/web/reports/README.md).
+  await app.register(reportPages, {
+    config,
+    catalogue: ctx.catalogue,
+    journeys,
+    reports: ctx.notifications.reports,
+    agencies: ctx.notifications.agencies,
+    eventTypes: ctx.notifications.eventTypes,
+    kek: ctx.kek,
+  });
+
+  // The transparency ledger, the citizen's side: every release of their data, each with a receipt
+  // to verify offline (src/web/releases/README.md).
+  await app.register(releasePages, {
+    config,
+    ledger: ctx.ledger,
+    clients: ctx.clients,
+    agencies: ctx.notifications.agencies,
+    trust: ctx.trust,
     schemes: [...connectors.keys()],
   });
 
@@ -363,6 +522,73 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
       await ctx.clients.register(registration as unknown as Record<string, unknown>);
     }
     await app.register(demos.plugin, { prefix: '/demo' });
+    // Demo agencies (Tell Us Once receivers): verify, decrypt, de-duplicate and show what they got.
+    const demoAgencies = await createDemoAgencies({
+      publicUrl,
+      hubJwksUrl: `${publicUrl}/notifications/jwks.json`,
+      secret: `${ctx.secrets.cookieSecret}:demo-agencies`,
+      db: ctx.storage.db,
+    });
+    for (const registration of demoAgencies.registrations) {
+      await ctx.notifications.agencies.register(registration);
+    }
+    await app.register(demoAgencies.plugin, { prefix: '/demo' });
+  }
+
+  // The transparency ledger: checked end to end before serving (a changed, removed or inserted entry,
+  // or a rewritten checkpoint, stops start-up), public proofs, and a checkpoint signed on a timer.
+  await ctx.ledger.verifyIntegrity();
+  const healed =
+    (await appendUnledgeredReleases(ctx.storage, ctx.ledger)) +
+    (await appendUnledgeredNotifications(ctx.storage, ctx.ledger, ctx.trust.version));
+  if (healed > 0) logger.warn({ count: healed }, 'releases missing from the ledger were appended');
+  await app.register(ledgerRoutes, { prefix: '/ledger', ledger: ctx.ledger, witness: ctx.witness });
+  let lastCheckpointSize = -1;
+  const checkpointer = setInterval(() => {
+    ctx.ledger
+      .size()
+      .then(async (n) => {
+        if (n === lastCheckpointSize) return;
+        await ctx.ledger.checkpoint();
+        lastCheckpointSize = n;
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'signing a ledger checkpoint failed'));
+  }, config.ledgerCheckpointMs);
+  checkpointer.unref();
+
+  // Tell Us Once: the notification signing keys agencies verify with, the operator API, and the
+  // delivery worker (any number of processes may run one; rows are claimed, never shared).
+  app.get('/notifications/jwks.json', async (_req, reply) =>
+    reply.header('cache-control', 'public, max-age=300').send(ctx.keys.publicJwks('notify-sig')),
+  );
+  if (config.adminToken) {
+    await app.register(adminApi, {
+      prefix: '/admin/api',
+      token: config.adminToken,
+      agencies: ctx.notifications.agencies,
+      operator: ctx.notifications.operator,
+    });
+  }
+  let worker: DeliveryWorker | undefined;
+  if (config.notificationWorker) {
+    worker = new DeliveryWorker({
+      storage: ctx.storage,
+      kek: ctx.kek,
+      source: `${publicUrl}/notifications`,
+      signingKey: () => {
+        const key = ctx.keys.active('notify-sig');
+        return key as typeof key & { kid: string };
+      },
+      concurrency: config.notificationConcurrency,
+      leaseMs: config.notificationLeaseMs,
+      timeoutMs: config.notificationTimeoutMs,
+      pollMs: config.notificationPollMs,
+      backoff: { baseMs: config.notificationBackoffMs, maxMs: 6 * 3600_000 },
+      logger,
+    });
+    const w = worker;
+    ctx.notifications.onWork.nudge = () => w.nudge();
+    app.addHook('onReady', async () => w.start());
   }
 
   // Expired OIDC artefacts and login state are swept from every process; deletes are idempotent.
@@ -376,6 +602,8 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     ctx,
     async close() {
       clearInterval(sweeper);
+      clearInterval(checkpointer);
+      await worker?.stop();
       await app.close();
       await ctx.close();
     },

@@ -3,7 +3,10 @@ import { parseArgs } from 'node:util';
 import { type AppContext, openContext } from '../app.ts';
 import { configurationReference, loadConfig } from '../config/index.ts';
 import { isGovbridgeError } from '../kernel/index.ts';
+import { LEDGER_USAGE, ledgerCommand } from './ledger-command.ts';
 import { LIFE_EVENTS_USAGE, lifeEventsCommand } from './life-events-command.ts';
+import { NOTIFICATIONS_USAGE, notificationsCommand } from './notifications-command.ts';
+import { POLICY_USAGE, policyCommand } from './policy-command.ts';
 
 /**
  * Operator commands. Thin wrappers over the same services the hub uses, through the composition
@@ -20,7 +23,7 @@ Commands:
   clients register --file F            Register (or update) and approve a relying party from a JSON metadata file
   clients approve CLIENT_ID            Approve a self-registered (Dynamic Client Registration) relying party
   clients list                         List relying parties, with approved/pending status
-${LIFE_EVENTS_USAGE}`;
+${POLICY_USAGE}${NOTIFICATIONS_USAGE}${LEDGER_USAGE}${LIFE_EVENTS_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
@@ -33,9 +36,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'life-events') return lifeEventsCommand(sub, rest);
+  // The ledger opens the context itself: verify-receipt needs no configuration or database.
+  if (command === 'ledger') return ledgerCommand(sub, rest, async () => openContext(loadConfig()));
   const config = loadConfig();
   const ctx = await openContext(config);
   try {
+    if (command === 'policy') return await policyCommand(ctx, sub, rest);
+    if (command === 'agencies' || command === 'notifications') {
+      return await notificationsCommand(ctx, command, sub, rest);
+    }
     return await run(ctx, command, sub, rest);
   } finally {
     await ctx.close();
@@ -97,13 +106,15 @@ async function run(
       throw usage(`${values.file} must hold one JSON object of client metadata`);
     }
     const c = await ctx.clients.register(metadata as Record<string, unknown>);
-    process.stdout.write(`Registered ${c.clientId} (${c.agency}, ${c.country}), minimum ${c.minAcr}\n`);
+    process.stdout.write(
+      `Registered ${c.clientId} (${c.agency}, ${c.country}) in ${c.environment}, minimum ${c.minAcr}\n`,
+    );
     return 0;
   }
   if (command === 'clients' && sub === 'list') {
     for (const c of await ctx.clients.list()) {
       process.stdout.write(
-        `${c.clientId}\t${c.country}\t${c.agency}\t${c.minAcr}\t${c.attributes.join(',')}\t${c.status} (${c.registeredBy})\n`,
+        `${c.clientId}\t${c.country}\t${c.agency}\t${c.minAcr}\t${c.attributes.join(',')}\t${c.status} (${c.registeredBy})\t${c.environment ?? 'no environment'}\n`,
       );
     }
     return 0;

@@ -106,6 +106,12 @@ export const settings = {
     describe:
       'Production: path of a private JWKS (JSON) holding the hub’s ES256 signing keys (the first is active, the rest stay published). When set, the database key store is not used for signing.',
   }),
+  notificationKeysFile: setting({
+    env: 'GOVBRIDGE_NOTIFICATION_KEYS_FILE',
+    schema: z.string().min(1),
+    describe:
+      'Production: path of a private JWKS (JSON) holding the ES256 keys that sign Tell Us Once notifications (published at `/notifications/jwks.json`).',
+  }),
   simulators: setting({
     env: 'GOVBRIDGE_SIMULATORS',
     schema: bool,
@@ -162,6 +168,108 @@ export const settings = {
     schema: positiveMs,
     fallback: () => 5000,
     describe: 'Timeout for every call from the hub to a national identity provider.',
+  }),
+  notificationWorker: setting({
+    env: 'GOVBRIDGE_NOTIFICATION_WORKER',
+    schema: bool,
+    fallback: () => true,
+    describe:
+      'Run the Tell Us Once delivery worker in this process. Any number of processes may run it on PostgreSQL (rows are claimed with `FOR UPDATE SKIP LOCKED`).',
+  }),
+  notificationConcurrency: setting({
+    env: 'GOVBRIDGE_NOTIFICATION_CONCURRENCY',
+    schema: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1000),
+    fallback: () => 64,
+    describe: 'Notifications one process sends at once.',
+  }),
+  notificationLeaseMs: setting({
+    env: 'GOVBRIDGE_NOTIFICATION_LEASE_MS',
+    schema: positiveMs,
+    fallback: () => 60_000,
+    describe:
+      'How long a claimed notification stays with the process that claimed it: after a crash, its notifications are sent again (receivers drop the repeat by its idempotency key) once this has passed.',
+  }),
+  notificationTimeoutMs: setting({
+    env: 'GOVBRIDGE_NOTIFICATION_TIMEOUT_MS',
+    schema: positiveMs,
+    fallback: () => 10_000,
+    describe: 'Timeout for one delivery to an agency (connect, send, answer); a timeout is retried.',
+  }),
+  notificationPollMs: setting({
+    env: 'GOVBRIDGE_NOTIFICATION_POLL_MS',
+    schema: positiveMs,
+    fallback: () => 250,
+    describe:
+      'How often an idle worker looks for due notifications (a report made in the same process wakes it at once).',
+  }),
+  notificationBackoffMs: setting({
+    env: 'GOVBRIDGE_NOTIFICATION_BACKOFF_MS',
+    schema: positiveMs,
+    fallback: () => 2_000,
+    describe:
+      'First retry delay; each retry doubles it (with jitter) up to 6 hours. `Retry-After` from a 429 or 503 is honoured up to 24 hours.',
+  }),
+  notificationMaxAttempts: setting({
+    env: 'GOVBRIDGE_NOTIFICATION_MAX_ATTEMPTS',
+    schema: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(50),
+    fallback: () => 12,
+    describe:
+      'Attempts before a notification goes to the dead letters, for agencies that do not set their own limit.',
+  }),
+  ledgerOrigin: setting({
+    env: 'GOVBRIDGE_LEDGER_ORIGIN',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9.:/_-]{1,200}$/, 'must be a schema-less URL-like name without spaces or "+"'),
+    fallback: (p) => `${new URL(String(p['publicUrl'])).hostname}/ledger`,
+    defaultText: '`<public URL host name>/ledger`',
+    describe:
+      'Origin line of the transparency ledger’s checkpoints (C2SP tlog-checkpoint), also the name of its signing key. Never change it for a running log.',
+  }),
+  ledgerKeysFile: setting({
+    env: 'GOVBRIDGE_LEDGER_KEYS_FILE',
+    schema: z.string().min(1),
+    describe:
+      'Production: path of a private JWKS (JSON) holding the Ed25519 key (OKP, alg EdDSA) that signs ledger checkpoints.',
+  }),
+  ledgerCheckpointMs: setting({
+    env: 'GOVBRIDGE_LEDGER_CHECKPOINT_MS',
+    schema: positiveMs,
+    fallback: () => 2_000,
+    describe: 'How often a hub process signs a new ledger checkpoint when entries were added.',
+  }),
+  ledgerWitnessKeys: setting({
+    env: 'GOVBRIDGE_LEDGER_WITNESS_KEYS',
+    schema: z.string().transform((v) =>
+      v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    ),
+    fallback: () => [],
+    defaultText: 'none',
+    describe:
+      'Comma-separated cosigner verifier keys (C2SP tlog-cosignature, type 0x04) of witnesses — for example the other country’s hub — whose cosignatures of our checkpoints are accepted and published.',
+  }),
+  ledgerWitnessedLogs: setting({
+    env: 'GOVBRIDGE_LEDGER_WITNESSED_LOGS',
+    schema: z.string().transform((v) =>
+      v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    ),
+    fallback: () => [],
+    defaultText: 'none',
+    describe:
+      'Comma-separated verifier keys (`<origin>+<key id>+<key>`) of other hubs’ ledgers this hub witnesses: it cosigns their checkpoints at `POST /ledger/witness/add-checkpoint` after checking consistency with what it cosigned before.',
+  }),
+  adminToken: setting({
+    env: 'GOVBRIDGE_ADMIN_TOKEN',
+    schema: z.string().min(32, 'must be at least 32 characters'),
+    describe:
+      'Bearer token for the operator API under `/admin/api/` (agencies, notification queues, dead letters, replay). When unset, the operator API is off (404) and operators use the CLI.',
+    secret: true,
   }),
   singpassSimulatorScenario: setting({
     env: 'GOVBRIDGE_SINGPASS_SIMULATOR_SCENARIO',
@@ -262,6 +370,7 @@ export interface Config {
   /** Always present after loading: the development key outside production. */
   readonly keyEncryptionKey: string;
   readonly signingKeysFile: string | undefined;
+  readonly notificationKeysFile: string | undefined;
   readonly simulators: boolean;
   readonly demoServices: boolean;
   readonly initialAccessToken: string | undefined;
@@ -270,6 +379,19 @@ export interface Config {
   readonly trustFrameworkPath: string;
   readonly catalogueDir: string;
   readonly upstreamTimeoutMs: number;
+  readonly notificationWorker: boolean;
+  readonly notificationConcurrency: number;
+  readonly notificationLeaseMs: number;
+  readonly notificationTimeoutMs: number;
+  readonly notificationPollMs: number;
+  readonly notificationBackoffMs: number;
+  readonly notificationMaxAttempts: number;
+  readonly adminToken: string | undefined;
+  readonly ledgerOrigin: string;
+  readonly ledgerKeysFile: string | undefined;
+  readonly ledgerCheckpointMs: number;
+  readonly ledgerWitnessKeys: readonly string[];
+  readonly ledgerWitnessedLogs: readonly string[];
   readonly singpassSimulatorScenario: string | undefined;
   readonly oneloginSimulatorScenario: string | undefined;
   readonly singpassProfile: 'fapi' | 'legacy';

@@ -281,6 +281,15 @@ export class DeliveryWorker {
     let headers: Record<string, string>;
     try {
       target = await this.#agency(row.agency_id);
+    } catch (err) {
+      // The database did not answer: nothing is wrong with the notification; try again later.
+      return {
+        kind: 'retry',
+        status: null,
+        error: `could not read the agency's registration: ${errorName(err)}`,
+      };
+    }
+    try {
       const payload = JSON.parse(
         unseal(this.#o.kek, row.payload_sealed, `notification:${row.notification_id}`),
       ) as {

@@ -78,6 +78,10 @@ export interface ReleaseTable {
   consent_id: string | null;
   released_at: number;
   grant_id: string | null;
+  /** JSON `[{attribute, policies}]` the release policy withheld (migration 0010); null when none. */
+  withheld?: string | null;
+  /** JSON list of the ids of the policy decisions behind the release (migration 0011). */
+  decisions?: string | null;
 }
 
 export interface SettingTable {
@@ -121,6 +125,159 @@ export interface JourneyTable {
   updated_at: number;
   /** Sealed JSON of the verified details the citizen agreed to use (null: none). Migration 0005. */
   verified_sealed?: string | null;
+  /** The catalogue version when created or last changed (null: saved before it had one). Migration 0006. */
+  catalogue_version?: string | null;
+}
+
+/** An agency that receives Tell Us Once notifications (migration 0007). */
+export interface AgencyTable {
+  agency_id: string;
+  name: string;
+  country: string;
+  website: string;
+  environment: string;
+  endpoint: string;
+  /** Public JWK (EC P-256) the hub encrypts personal data to. */
+  encryption_jwk: string;
+  max_attempts: number;
+  /** `active` | `suspended`. */
+  status: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AgencySubscriptionTable {
+  agency_id: string;
+  event_type: string;
+  /** JSON list of the payload fields the agency is entitled to. */
+  attributes: string;
+}
+
+/** A citizen's report of a life event (Tell Us Once), sealed. */
+export interface ReportTable {
+  report_id: string;
+  account_id: string;
+  journey_id: string | null;
+  event_type: string;
+  occurred_on: string;
+  payload_sealed: string;
+  submission_key: string;
+  created_at: number;
+}
+
+/** The transactional outbox: one row per agency told of a report. */
+export interface NotificationTable {
+  notification_id: string;
+  report_id: string;
+  agency_id: string;
+  event_type: string;
+  /** JSON list of the field names released to the agency. */
+  attributes: string;
+  payload_sealed: string;
+  /** `pending` | `sending` | `retrying` | `delivered` | `dead`. */
+  state: string;
+  attempts: number;
+  attempt_limit: number;
+  next_attempt_at: number;
+  claim_token: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+  /** JSON list of the ids of the policy decisions behind the release (migration 0011). */
+  decisions?: string | null;
+  /** JSON `[{attribute, policies}]`: entitled fields the release policy withheld (migration 0011). */
+  withheld?: string | null;
+}
+
+export interface NotificationFailureTable {
+  notification_id: string;
+  attempt: number;
+  at: number;
+  status: number | null;
+  error: string;
+}
+
+/** What a demo Tell Us Once agency received (demo/agencies; migration 0009). */
+export interface DemoAgencyInboxTable {
+  agency_id: string;
+  /** The CloudEvent `id` (= Idempotency-Key); unique per agency. */
+  event_id: string;
+  event_type: string;
+  /** The hub's report id (CloudEvent `subject`). */
+  subject: string;
+  /** The CloudEvent `time` (RFC 3339), as sent. */
+  event_time: string;
+  /** `YYYY-MM-DD`: when the event happened, when the data says. */
+  occurred_on: string | null;
+  received_at: number;
+  /** Sealed JSON object of the attributes received. */
+  attributes_sealed: string;
+  /** Deliveries of the same event after the first, dropped. */
+  duplicates: number;
+}
+
+/** The transparency ledger (ledger/; migration 0008). Hashes are lower-case hex. */
+export interface LedgerStateTable {
+  /** Always 1: the one row appenders lock. */
+  id: number;
+  /** Number of entries (the tree size). */
+  size: number;
+}
+
+export interface LedgerEntryTable {
+  idx: number;
+  release_id: string;
+  /** HMAC-SHA-256(salt, account id), hex. */
+  subject_hash: string;
+  /** The entry's canonical JSON: the leaf data. */
+  leaf: string;
+  leaf_hash: string;
+  appended_at: number;
+}
+
+/** Hash of the complete subtree at (level ≥ 1, idx). */
+export interface LedgerNodeTable {
+  level: number;
+  idx: number;
+  hash: string;
+}
+
+export interface LedgerCheckpointTable {
+  size: number;
+  root_hash: string;
+  /** The signed note (C2SP tlog-checkpoint), with the log's signature only. */
+  note: string;
+  created_at: number;
+}
+
+export interface LedgerCosignatureTable {
+  size: number;
+  /** Cosigner key name and hex key ID. */
+  cosigner: string;
+  key_id: string;
+  /** The note signature line, ending with a newline. */
+  signature: string;
+  /** The cosignature's own timestamp (POSIX seconds). */
+  timestamp: number;
+  created_at: number;
+}
+
+export interface LedgerSubjectSaltTable {
+  account_id: string;
+  /** 32 random bytes, hex. */
+  salt: string;
+  created_at: number;
+}
+
+/** The latest checkpoint this hub cosigned for another log (witness state). */
+export interface LedgerWitnessStateTable {
+  origin: string;
+  size: number;
+  root_hash: string;
+  note: string;
+  updated_at: number;
 }
 
 export interface Database {
@@ -134,4 +291,17 @@ export interface Database {
   releases: ReleaseTable;
   settings: SettingTable;
   journeys: JourneyTable;
+  agencies: AgencyTable;
+  agency_subscriptions: AgencySubscriptionTable;
+  reports: ReportTable;
+  notifications: NotificationTable;
+  notification_failures: NotificationFailureTable;
+  demo_agency_inbox: DemoAgencyInboxTable;
+  ledger_state: LedgerStateTable;
+  ledger_entries: LedgerEntryTable;
+  ledger_nodes: LedgerNodeTable;
+  ledger_checkpoints: LedgerCheckpointTable;
+  ledger_cosignatures: LedgerCosignatureTable;
+  ledger_subject_salts: LedgerSubjectSaltTable;
+  ledger_witness_state: LedgerWitnessStateTable;
 }

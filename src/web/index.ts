@@ -3,6 +3,7 @@
  * only from here.
  */
 export type { FastifyReply, FastifyRequest } from 'fastify';
+export { type AdminApiOptions, adminApi } from './admin-api/index.ts';
 export {
   createErrorResponder,
   type PublicError,
@@ -16,9 +17,12 @@ export { type FormErrors, type FormErrorsOptions, type FormIssue, formErrors } f
 export { type WebFoundationOptions, webFoundation } from './foundation.ts';
 export { hubPages, providerPageRenderers } from './hub-pages.ts';
 export { type LifeEventPagesOptions, lifeEventPages } from './journeys/journey-pages.ts';
+export { type LedgerRoutesOptions, ledgerRoutes } from './ledger/ledger-routes.ts';
 export { type LifeEventsApiOptions, lifeEventsApi } from './life-events-api/index.ts';
 export { createLogger, loggerOptions, pathOnly, redactDeep } from './logging.ts';
+export { type ReleasePagesOptions, releasePages } from './releases/release-pages.ts';
 export { addViewsPath, render } from './render.ts';
+export { type ReportPagesOptions, reportPages } from './reports/report-pages.ts';
 export {
   contentSecurityPolicyDirectives,
   contentSecurityPolicyHeader,

@@ -89,6 +89,7 @@ describe(`operator CLI (${testDialect()})`, () => {
       govbridge_purpose: 'To set up your tax account',
       govbridge_attributes: ['name', 'birthdate'],
       govbridge_min_acr: 'urn:govbridge:loa:substantial',
+      govbridge_environment: 'uk-public-cloud',
     };
     writeFileSync(file, JSON.stringify(metadata));
     const ok = await run(['clients', 'register', '--file', file]);

@@ -4,6 +4,12 @@ import * as m0002 from './0002-login-state.ts';
 import * as m0003 from './0003-client-approval-and-release-grants.ts';
 import * as m0004 from './0004-journeys.ts';
 import * as m0005 from './0005-journey-verified.ts';
+import * as m0006 from './0006-journey-catalogue-version.ts';
+import * as m0007 from './0007-notifications.ts';
+import * as m0008 from './0008-ledger.ts';
+import * as m0009 from './0009-demo-agency-inbox.ts';
+import * as m0010 from './0010-release-withheld.ts';
+import * as m0011 from './0011-release-decisions.ts';
 
 /**
  * Versioned migrations, in order. Never edit a migration that has shipped: add the next one.
@@ -15,6 +21,12 @@ const migrations: Record<string, Migration> = {
   '0003-client-approval-and-release-grants': m0003,
   '0004-journeys': m0004,
   '0005-journey-verified': m0005,
+  '0006-journey-catalogue-version': m0006,
+  '0007-notifications': m0007,
+  '0008-ledger': m0008,
+  '0009-demo-agency-inbox': m0009,
+  '0010-release-withheld': m0010,
+  '0011-release-decisions': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {
