@@ -1,4 +1,4 @@
-import type { Catalogue, SavedJourney } from '../../life-events/index.ts';
+import { type Catalogue, formatDate, type SavedJourney } from '../../life-events/index.ts';
 import type { EventTypeSpec, FieldValue } from '../../notifications/index.ts';
 import { readDate } from '../journeys/read-answer.ts';
 import { countryCode, countryName } from './countries.ts';
@@ -572,25 +572,8 @@ export function problemErrors(
   return errors;
 }
 
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
 function formatIsoDate(iso: string): string {
-  return DATE.test(iso)
-    ? `${Number(iso.slice(8, 10))} ${MONTHS[Number(iso.slice(5, 7)) - 1]} ${iso.slice(0, 4)}`
-    : iso;
+  return DATE.test(iso) ? formatDate(iso) : iso;
 }
 
 /** A field's value as the check page shows it: dates in words, countries by name, addresses on one line. */
