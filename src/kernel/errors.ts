@@ -35,6 +35,8 @@ export type ErrorCode =
   | 'upstream_unavailable'
   | 'csrf_invalid'
   | 'storage_error'
+  /** The database cannot be reached or cannot write (restart, outage, full disk): 503, try again. */
+  | 'database_unavailable'
   | 'key_error'
   | 'server_error';
 
@@ -87,6 +89,7 @@ function defaultStatus(code: ErrorCode): number {
       return 400;
     case 'temporarily_unavailable':
     case 'upstream_unavailable':
+    case 'database_unavailable':
       return 503;
     case 'upstream_timeout':
       return 504;

@@ -1,6 +1,7 @@
 import { Kysely, sql, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { GovbridgeError } from '../kernel/index.ts';
+import { withUnavailableErrors } from './classifying-dialect.ts';
 import { openPostgres } from './dialects/postgres.ts';
 import { openSqlite } from './dialects/sqlite.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -55,11 +56,11 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
       ...(opts.postgresSchema ? { schema: opts.postgresSchema } : {}),
       ...(opts.poolSize ? { max: opts.poolSize } : {}),
     });
-    db = new Kysely<Database>({ dialect });
+    db = new Kysely<Database>({ dialect: withUnavailableErrors(dialect) });
     capabilities = { dialect: 'postgres', skipLocked: true };
   } else {
     const { dialect } = openSqlite(opts.sqlitePath ?? ':memory:');
-    db = new Kysely<Database>({ dialect });
+    db = new Kysely<Database>({ dialect: withUnavailableErrors(dialect) });
     capabilities = { dialect: 'sqlite', skipLocked: false };
   }
   try {

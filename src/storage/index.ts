@@ -7,3 +7,10 @@ export {
   type Tx,
 } from './database.ts';
 export type * from './schema.ts';
+export {
+  classifyDatabaseError,
+  type DatabaseUnavailable,
+  isDatabaseUnavailable,
+  toDatabaseUnavailableError,
+  type UnavailableReason,
+} from './unavailable.ts';

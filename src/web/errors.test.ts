@@ -29,6 +29,19 @@ function routes(app: FastifyInstance): void {
       detail: { retryUrl: '/login/retry?attempt=2' },
     });
   });
+  // What storage raises while PostgreSQL restarts (src/storage/unavailable.ts); the driver's
+  // message stays in `cause` and must reach neither the caller nor the log line.
+  const dbDown = () =>
+    new GovbridgeError('database_unavailable', 'The database is unavailable (57P01)', {
+      cause: Object.assign(new Error(`terminating connection: ${SECRET_MESSAGE}`), { code: '57P01' }),
+      detail: { driverCode: '57P01', reason: 'server_shutdown' },
+    });
+  app.get('/db-down', async () => {
+    throw dbDown();
+  });
+  app.post('/api/db-down', async () => {
+    throw dbDown();
+  });
   app.get('/slow', async () => {
     throw new GovbridgeError('upstream_timeout', 'token endpoint timed out', {
       detail: { retryUrl: 'https://evil.example/phish' },
@@ -155,6 +168,33 @@ describe('error mapping', () => {
     assert.equal(api.json().code, 'upstream_unavailable');
     assert.equal(api.json().retryUrl, '/login/retry?attempt=2');
     assert.ok(!api.body.includes('hunter2'));
+  });
+
+  test('database unavailable → GOV.UK "service unavailable" page / problem+json 503, Retry-After, one warn line', async () => {
+    const before = log.lines.length;
+    const down = await page('/db-down', 503, 'Sorry, the service is unavailable');
+    assert.match(down.body, /You will be able to use the service again in a few minutes/);
+    assert.equal(down.headers['retry-after'], '10');
+    assert.ok(!down.body.includes('hunter2') && !down.body.includes('57P01'));
+    const api = await app.inject({ method: 'POST', url: '/api/db-down', payload: {} });
+    assert.equal(api.statusCode, 503);
+    assert.equal(api.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.equal(api.headers['retry-after'], '10');
+    assert.deepEqual(api.json(), {
+      type: 'urn:govbridge:problem:database_unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The service is unavailable. Try again later.',
+      code: 'database_unavailable',
+    });
+    const lines = log.lines.slice(before).filter((l) => l['errorCode'] === 'database_unavailable');
+    assert.equal(lines.length, 2, 'one line per failed request');
+    for (const l of lines) {
+      assert.equal(l['level'], 40, 'warn, not error: an outage is not a bug');
+      assert.equal(l['dbError'], '57P01');
+      assert.equal(l['msg'], 'database unavailable');
+      assert.ok(!JSON.stringify(l).includes('hunter2'), 'the driver message never reaches the log');
+    }
   });
 
   test('bad JSON body → 400 problem+json', async () => {

@@ -35,7 +35,17 @@ const AVAILABILITY_CODES: ReadonlySet<ErrorCode> = new Set([
   'temporarily_unavailable',
   'upstream_unavailable',
   'upstream_timeout',
+  'database_unavailable',
 ]);
+
+/**
+ * `Retry-After` (seconds) of a 503/429. A database restart or fail-over takes seconds, so
+ * `database_unavailable` suggests a short wait; everything else a minute.
+ */
+export function retryAfterSeconds(e: Pick<PublicError, 'status' | 'code'>): number | undefined {
+  if (e.status !== 503 && e.status !== 429) return undefined;
+  return e.code === 'database_unavailable' ? 10 : 60;
+}
 
 /** Fastify's (and its plugins') own client errors, by their stable FST_ codes. */
 const FRAMEWORK_ERRORS: Record<string, Omit<PublicError, 'retryUrl'>> = {
@@ -200,6 +210,19 @@ function pageContent(e: PublicError, request: FastifyRequest): PageContent {
       };
     case 503:
     case 504:
+      if (e.code === 'database_unavailable') {
+        // GOV.UK "service unavailable" pattern (design-system.service.gov.uk/patterns/
+        // service-unavailable-pages/): say it is unavailable and when to come back, nothing more.
+        return {
+          pageTitle: 'Sorry, the service is unavailable',
+          heading: 'Sorry, the service is unavailable',
+          paragraphs: [
+            'You will be able to use the service again in a few minutes.',
+            'If you were sending information, it may not have been saved. Try again in a few minutes.',
+          ],
+          links: e.retryUrl ? [{ href: e.retryUrl, text: 'Try again' }, start] : [start],
+        };
+      }
       return {
         pageTitle: 'Sorry, the service is unavailable',
         heading: 'Sorry, the service is unavailable',
@@ -318,14 +341,28 @@ export function createErrorResponder(views: Views): ErrorResponder {
   return {
     send(err, request, reply) {
       const e = toPublicError(err);
-      if (e.status >= 500) {
+      if (e.code === 'database_unavailable') {
+        // An outage, not a bug: one warn line with the stable code and the driver's code (`dbError`: a SQLSTATE,
+        // errno name or SQLITE_* name), never the error object (its message can quote a query).
+        const detail = isGovbridgeError(err) ? err.detail : undefined;
+        request.log.warn(
+          {
+            errorCode: e.code,
+            dbError: detail?.['driverCode'],
+            reason: detail?.['reason'],
+            statusCode: e.status,
+          },
+          'database unavailable',
+        );
+      } else if (e.status >= 500) {
         request.log.error({ err, errorCode: e.code, statusCode: e.status }, 'request failed');
       } else {
         // Client errors are routine: no error object (it may echo input), no body.
         request.log.info({ errorCode: e.code, statusCode: e.status }, 'client error');
       }
       reply.code(e.status);
-      if (e.status === 503 || e.status === 429) reply.header('retry-after', '60');
+      const retryAfter = retryAfterSeconds(e);
+      if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
       // Error responses are about this request only; never let a cache keep them.
       reply.header('cache-control', 'no-store');
       if (wantsProblemJson(request)) {
