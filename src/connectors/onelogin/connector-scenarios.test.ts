@@ -30,6 +30,7 @@ const EXPECTED: [scenario: string, code: string, check: string | undefined][] = 
   ['core_identity_bad_signature', 'upstream_invalid_response', 'core_identity_signature'],
   ['core_identity_incorrect_sub', 'upstream_invalid_response', 'core_identity_sub'],
   ['core_identity_expired', 'upstream_invalid_response', 'core_identity_exp'],
+  ['core_identity_lower_vot', 'unmet_authentication_requirements', 'core_identity_vot'],
   ['lower_assurance', 'access_denied', 'authorization_response'],
   ['slow', 'upstream_timeout', 'token_request'],
   ['down', 'upstream_unavailable', 'token_request'],

@@ -1,4 +1,5 @@
 import { decodeProtectedHeader, type JWK, type JWTPayload, jwtVerify } from 'jose';
+import { GovbridgeError } from '../../kernel/index.ts';
 import type { OneLoginAssertion } from '../../trust/index.ts';
 import { invalidResponse } from './connector-error.ts';
 import { importPublicKey } from './import-key.ts';
@@ -20,7 +21,9 @@ export type CoreIdentity = NonNullable<OneLoginAssertion['coreIdentity']>;
  * 4. the ES256 signature verifies with its `publicKeyJwk` (P-256);
  * 5. `iss` = the identity issuer, `aud` = our client id, `sub` = the ID token's `sub`, now within
  *    `nbf`…`exp` (± 30 s);
- * 6. `vot` reaches the requested level (e.g. P2), `vtm` present, `vc` has `name` and `birthDate`.
+ * 6. `vot` is a level of confidence (else `upstream_invalid_response`) that reaches the requested one
+ *    (e.g. P2): an authentic JWT with a lower `vot` is `unmet_authentication_requirements`; `vtm`
+ *    present, `vc` has `name` and `birthDate`.
  */
 export async function verifyCoreIdentity(
   rt: ConnectorRuntime,
@@ -81,10 +84,23 @@ export async function verifyCoreIdentity(
   } catch (err) {
     throw mapJoseError(err, 'core_identity');
   }
-  if (typeof payload.vot !== 'string' || confidenceRank(payload.vot) < confidenceRank(expected.level)) {
-    throw invalidResponse(
-      'core_identity_vot',
-      `the core identity vot does not reach the requested ${expected.level}`,
+  if (typeof payload.vot !== 'string' || confidenceRank(payload.vot) < 0) {
+    throw invalidResponse('core_identity_vot', 'the core identity vot is not a level of confidence');
+  }
+  // Authentic (signature, issuer, audience, subject and time checked above) but below what was asked:
+  // not a forged answer, an unmet requirement (OIDC Core §3.1.2.6), as the Singpass connector's acr.
+  if (confidenceRank(payload.vot) < confidenceRank(expected.level)) {
+    throw new GovbridgeError(
+      'unmet_authentication_requirements',
+      `GOV.UK One Login: the identity was proven to a lower level of confidence (vot) than the ${expected.level} requested.`,
+      {
+        detail: {
+          scheme: 'onelogin',
+          check: 'core_identity_vot',
+          requested: expected.level,
+          received: payload.vot,
+        },
+      },
     );
   }
   if (typeof payload.vtm !== 'string' || payload.vtm === '') {

@@ -216,7 +216,7 @@ describe('One Login connector: tampered and forged responses', () => {
     for (const [claim, value, check] of [
       ['iss', 'https://identity.attacker.example/', 'core_identity_iss'],
       ['aud', 'another-client', 'core_identity_aud'],
-      ['vot', 'P1', 'core_identity_vot'],
+      ['vot', 'Q2', 'core_identity_vot'],
       ['nbf', Math.floor(Date.now() / 1000) + 3600, 'core_identity_nbf'],
       ['vc', { credentialSubject: { name: 'not a list' } }, 'core_identity_vc'],
     ] as const) {
@@ -225,6 +225,20 @@ describe('One Login connector: tampered and forged responses', () => {
         await assert.rejects(run(), rejectsWith(check));
       });
     }
+
+    it('an authentic core identity whose vot is below the requested P2 is unmet_authentication_requirements', async () => {
+      rewrite = withKeyInDid((p) => ({ ...p, vot: 'P1' }));
+      await assert.rejects(run(), (err: { code: string; detail?: Record<string, unknown> }) => {
+        assert.equal(err.code, 'unmet_authentication_requirements');
+        assert.deepEqual(err.detail, {
+          scheme: 'onelogin',
+          check: 'core_identity_vot',
+          requested: 'P2',
+          received: 'P1',
+        });
+        return true;
+      });
+    });
 
     it('re-fetches the DID document on an unknown kid (key rotation)', async () => {
       const didCalls = () => recorder.calls.filter((c) => c.url.endsWith('/did.json')).length;

@@ -19,6 +19,7 @@ export const SCENARIOS = [
   'core_identity_bad_signature',
   'core_identity_incorrect_sub',
   'core_identity_expired',
+  'core_identity_lower_vot',
   'lower_assurance',
   'slow',
   'down',
