@@ -352,6 +352,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
         keys: { signing: ctx.keys.active('onelogin-sig') },
         didUrl: config.oneloginDidUrl,
         identityIssuer: config.oneloginIdentityIssuer,
+        requestObjectClaims: config.oneloginRequestObjectClaims,
         timeoutMs: config.upstreamTimeoutMs,
       }),
     );

@@ -164,6 +164,7 @@ test('config: the Config interface and the settings table name the same keys', (
     'oneloginKeysFile',
     'oneloginDidUrl',
     'oneloginIdentityIssuer',
+    'oneloginRequestObjectClaims',
   ];
   assert.deepEqual(loaded, [...expected].sort());
 });

@@ -352,6 +352,13 @@ export const settings = {
     describe:
       'Expected `iss` of `coreIdentityJWT` (integration: `https://identity.integration.account.gov.uk/`).',
   }),
+  oneloginRequestObjectClaims: setting({
+    env: 'GOVBRIDGE_ONELOGIN_REQUEST_OBJECT_CLAIMS',
+    schema: z.enum(['object', 'string'], { message: 'must be object or string' }),
+    fallback: () => 'object' as const,
+    describe:
+      'How the request object sent to One Login carries `claims`: `object` (the documented form; GOV.UK One Login accepts both) or `string`, a JSON string, which the public GOV.UK One Login simulator needs (it answers HTTP 500 to an object). See `docs/connectors/onelogin.md`.',
+  }),
 } as const;
 
 /**
@@ -403,6 +410,7 @@ export interface Config {
   readonly oneloginKeysFile: string | undefined;
   readonly oneloginDidUrl: string | undefined;
   readonly oneloginIdentityIssuer: string | undefined;
+  readonly oneloginRequestObjectClaims: 'object' | 'string';
 }
 
 export type SettingKey = keyof typeof settings;

@@ -5,9 +5,11 @@ import { TestRp } from '../support/rp.ts';
 import { testDialect } from '../support/storage.ts';
 
 /**
- * GOV.UK One Login through the whole hub: a coreIdentityJWT that is authentic but whose `vot` is
- * below the level asked for reaches the relying party as `error=unmet_authentication_requirements`
- * (not `access_denied`).
+ * GOV.UK One Login through the whole hub:
+ * - a coreIdentityJWT that is authentic but whose `vot` is below the level asked for reaches the
+ *   relying party as `error=unmet_authentication_requirements` (not `access_denied`);
+ * - the form of `claims` in the request object: the documented JSON object by default; the public
+ *   simulator's strictness (scenario `claims_string_only`) needs GOVBRIDGE_ONELOGIN_REQUEST_OBJECT_CLAIMS=string.
  */
 const SUBSTANTIAL = 'urn:govbridge:loa:substantial';
 
@@ -46,5 +48,39 @@ describe(`One Login upstream answers through the hub (${testDialect()})`, () => 
   test('the same persona without the scenario signs in (the refusal is the vot, nothing else)', async () => {
     const { response: r } = await identityLogin('eleanor-whitfield');
     assert.ok(r.code, `${r.error} ${r.errorDescription}`);
+  });
+
+  test('by default the documented object form is sent: the public simulator’s strictness refuses it', async () => {
+    const { response: r } = await identityLogin('eleanor-whitfield:claims_string_only');
+    assert.equal(r.code, undefined);
+    assert.equal(r.status, 500);
+    assert.match(r.url, /\/simulators\/onelogin\/authorize\?/);
+  });
+});
+
+describe(`One Login with GOVBRIDGE_ONELOGIN_REQUEST_OBJECT_CLAIMS=string (${testDialect()})`, () => {
+  let hub: TestHub;
+  let rp: TestRp;
+  before(async () => {
+    hub = await startTestHub({
+      GOVBRIDGE_ONELOGIN_REQUEST_OBJECT_CLAIMS: 'string',
+      GOVBRIDGE_ONELOGIN_SIMULATOR_SCENARIO: 'claims_string_only',
+    });
+    rp = await TestRp.register(hub, { minAcr: SUBSTANTIAL });
+  });
+  after(async () => {
+    await hub?.close();
+  });
+
+  test('an identity login completes against the public simulator’s strictness', async () => {
+    const r = await rp.login({
+      params: {
+        scope: 'openid profile',
+        idp_hint: 'onelogin',
+        login_hint: 'eleanor-whitfield',
+        acr_values: SUBSTANTIAL,
+      },
+    });
+    assert.equal(r.claims['acr'], SUBSTANTIAL);
   });
 });

@@ -13,7 +13,9 @@ const REQUEST_OBJECT_TTL_SECONDS = 300;
  * authorize endpoint, `iss` = client_id, `exp` in 5 minutes, `jti`); only `response_type`, `scope`
  * and `client_id` are repeated, identically, in the query ("you do not set any other OIDC
  * parameters using query parameters"). `vtr` is the JSON array from the request; `claims.userinfo`
- * names the identity claims asked for; PKCE S256 protects the code.
+ * names the identity claims asked for — as a JSON object, the documented form, or, with
+ * `requestObjectClaims: 'string'`, as a JSON string (for the public simulator, which answers HTTP
+ * 500 to an object; GOV.UK One Login accepts both); PKCE S256 protects the code.
  */
 export async function buildAuthorizationRequest(
   rt: ConnectorRuntime,
@@ -41,7 +43,8 @@ export async function buildAuthorizationRequest(
     code_challenge_method: 'S256',
   };
   if (request.userinfoClaims.length > 0) {
-    claims.claims = { userinfo: Object.fromEntries(request.userinfoClaims.map((c) => [c, null])) };
+    const claimsRequest = { userinfo: Object.fromEntries(request.userinfoClaims.map((c) => [c, null])) };
+    claims.claims = rt.requestObjectClaims === 'string' ? JSON.stringify(claimsRequest) : claimsRequest;
   }
   if (input.loginHint !== undefined) claims.login_hint = input.loginHint;
   if (input.uiLocales !== undefined) claims.ui_locales = input.uiLocales;

@@ -28,6 +28,13 @@ export interface OneLoginConnectorOptions {
   readonly identityIssuer: string;
   /** Per HTTP call to One Login. */
   readonly timeoutMs: number;
+  /**
+   * How the request object carries `claims`: `object` (default; the form GOV.UK One Login's
+   * "Authenticate your user" documents, and which it accepts) or `string`, a JSON string of the
+   * same object, which GOV.UK One Login also accepts and the public simulator
+   * (github.com/govuk-one-login/simulator) requires: it answers HTTP 500 to an object.
+   */
+  readonly requestObjectClaims?: 'object' | 'string';
   readonly clock?: Clock;
   readonly fetch?: typeof fetch;
   /** Sent on every call ("Set the User-Agent header"); default `govbridge-onelogin-connector/0.1.0`. */
@@ -39,6 +46,7 @@ export interface ConnectorRuntime {
   readonly clientId: string;
   readonly issuer: string;
   readonly identityIssuer: string;
+  readonly requestObjectClaims: 'object' | 'string';
   readonly signingKid: string;
   readonly publicJwk: JWK;
   readonly clock: Clock;
@@ -72,6 +80,16 @@ export function createRuntime(options: OneLoginConnectorOptions): ConnectorRunti
     throw new GovbridgeError('config_invalid', 'One Login connector: identityIssuer must end with "/"', {
       detail: { scheme: 'onelogin', check: 'identity_issuer' },
     });
+  }
+  if (
+    options.requestObjectClaims !== undefined &&
+    !['object', 'string'].includes(options.requestObjectClaims)
+  ) {
+    throw new GovbridgeError(
+      'config_invalid',
+      'One Login connector: requestObjectClaims must be "object" or "string"',
+      { detail: { scheme: 'onelogin', check: 'request_object_claims' } },
+    );
   }
   const clock = options.clock ?? systemClock;
   const http: HttpClient = {
@@ -109,6 +127,7 @@ export function createRuntime(options: OneLoginConnectorOptions): ConnectorRunti
     clientId: options.clientId,
     issuer: options.issuer,
     identityIssuer: options.identityIssuer,
+    requestObjectClaims: options.requestObjectClaims ?? 'object',
     signingKid: signing.kid,
     publicJwk: { ...publicPart, alg: 'RS256', use: 'sig' },
     clock,

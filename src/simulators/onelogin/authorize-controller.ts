@@ -36,9 +36,10 @@ export function registerAuthorizeRoutes(app: FastifyInstance, ctx: SimulatorCont
         ),
       );
     }
+    const scenario = hint.scenario ?? ctx.defaultScenario;
+    if (refusesClaimsObject(request, scenario)) return sendInternalError(reply);
     const persona = hint.personaId === undefined ? undefined : findPersona(hint.personaId);
-    if (persona)
-      return reply.redirect(completeLogin(ctx, request, persona, hint.scenario ?? ctx.defaultScenario));
+    if (persona) return reply.redirect(completeLogin(ctx, request, persona, scenario));
 
     const interaction = randomId();
     ctx.interactions.set(interaction, { request }, INTERACTION_TTL_SECONDS);
@@ -68,6 +69,7 @@ export function registerAuthorizeRoutes(app: FastifyInstance, ctx: SimulatorCont
     const scenario: Scenario =
       body.scenario !== undefined && isScenario(body.scenario) ? body.scenario : ctx.defaultScenario;
     ctx.interactions.delete(body.interaction);
+    if (refusesClaimsObject(pending.request, scenario)) return sendInternalError(reply);
     return reply.redirect(completeLogin(ctx, pending.request, persona, scenario));
   });
 }
@@ -100,6 +102,21 @@ function sendChooser(
     .header('cache-control', 'no-store')
     .type('text/html')
     .send(page.html);
+}
+
+/**
+ * Scenario `claims_string_only` plays the public simulator (github.com/govuk-one-login/simulator):
+ * it validates a request object's `claims` in either form, but then reads it with `JSON.parse`
+ * (`transformRequestObject` → `getClaimsKeys` in its `src/utils/utils.ts`), so a JSON object, the
+ * form GOV.UK One Login's documentation shows, ends in its catch-all: HTTP 500
+ * `{"message":"Internal Server Error"}`. GOV.UK One Login itself accepts both forms.
+ */
+function refusesClaimsObject(request: AuthRequest, scenario: Scenario): boolean {
+  return scenario === 'claims_string_only' && request.requestObjectClaims === 'object';
+}
+
+function sendInternalError(reply: FastifyReply): FastifyReply {
+  return reply.code(500).header('cache-control', 'no-store').send({ message: 'Internal Server Error' });
 }
 
 function sendAuthorizeError(err: unknown, reply: FastifyReply): FastifyReply {

@@ -21,6 +21,7 @@ export const SCENARIOS = [
   'core_identity_expired',
   'core_identity_lower_vot',
   'lower_assurance',
+  'claims_string_only',
   'slow',
   'down',
 ] as const;
@@ -119,6 +120,12 @@ export interface AuthRequest {
   readonly nonce: string;
   readonly vtr: readonly VectorOfTrust[];
   readonly claims: readonly string[];
+  /**
+   * How a request object carried `claims`: `object` (the form the docs' request object example
+   * shows) or `string` (a JSON string of it). Absent for query-parameter requests and no `claims`.
+   * Scenario `claims_string_only` refuses `object`, as the public simulator does.
+   */
+  readonly requestObjectClaims?: 'object' | 'string' | undefined;
   readonly uiLocales?: string | undefined;
   readonly loginHint?: string | undefined;
   readonly codeChallenge?: string | undefined;

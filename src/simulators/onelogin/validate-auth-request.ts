@@ -89,9 +89,11 @@ export async function validateAuthRequest(
       );
     }
     params = { ...payload, login_hint: payload.login_hint ?? q.login_hint };
-  } else {
-    redirectUri = registeredRedirectUri(q.redirect_uri, client);
+    const request = validateParams(params, clientId, redirectUri);
+    if (payload.claims === undefined || payload.claims === null) return request;
+    return { ...request, requestObjectClaims: typeof payload.claims === 'string' ? 'string' : 'object' };
   }
+  redirectUri = registeredRedirectUri(q.redirect_uri, client);
   return validateParams(params, clientId, redirectUri);
 }
 
