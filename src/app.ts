@@ -393,6 +393,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     policy: ctx.policy,
     ledger: ctx.ledger,
     publicUrl,
+    logger,
   });
 
   const journeys = new JourneyStore(ctx.storage, systemClock, ctx.kek, {

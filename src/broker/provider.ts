@@ -72,11 +72,14 @@ export function createProvider(o: ProviderOptions): Provider {
 
   const findAccount: FindAccount = async (_ctx, sub, token) => ({
     accountId: sub,
-    async claims(_use, scope) {
+    async claims(_use, scope, claimsParameter, rejected) {
       const grantId = token && 'grantId' in token ? (token.grantId as string | undefined) : undefined;
       const released = grantId ? await o.grantClaims.find(grantId) : undefined;
       if (!released) return { sub };
-      return { sub, ...filterVerifiedClaims(released, scope) };
+      // What the grant allows is what was released: claims asked by scope AND claims asked by name
+      // in the `claims` parameter (OIDC Core §5.5) — the release record and the ledger name both.
+      // oidc-provider then masks the result to the grant once more.
+      return { sub, ...filterReleasedClaims(released, scope, Object.keys(claimsParameter ?? {}), rejected) };
     },
   });
 
@@ -271,15 +274,20 @@ function escapeAttribute(value: string): string {
 }
 
 /**
- * Keep only claims the granted scopes allow; `verified_claims.claims` likewise. The withheld list
- * names only claims the service asked for, so it goes with the openid scope.
+ * Keep only claims the granted scopes or the `claims` parameter ask for (less any the grant
+ * rejected); `verified_claims.claims` likewise. The withheld list names only claims the service
+ * asked for, so it goes with the openid scope.
  */
-function filterVerifiedClaims(released: Record<string, unknown>, scope: string): Record<string, unknown> {
+function filterReleasedClaims(
+  released: Record<string, unknown>,
+  scope: string,
+  askedByName: readonly string[],
+  rejected: readonly string[] = [],
+): Record<string, unknown> {
   const allowed = new Set(
-    scope
-      .split(' ')
-      .flatMap((s) => SCOPE_CLAIMS[s] ?? [])
-      .filter((c) => c !== 'verified_claims'),
+    [...scope.split(' ').flatMap((s) => SCOPE_CLAIMS[s] ?? []), ...askedByName].filter(
+      (c) => c !== 'verified_claims' && !rejected.includes(c),
+    ),
   );
   allowed.add(WITHHELD_CLAIM);
   const out: Record<string, unknown> = {};

@@ -28,6 +28,7 @@ import type { ClientInfo, ClientRegistry } from '../client-registry.ts';
 import type { GrantClaimsStore } from '../grant-claims.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, SCOPE_CLAIMS, WITHHELD_CLAIM } from '../provider.ts';
 import { recordRelease, releaseLedgerRecord } from '../releases.ts';
+import { describeRefusal, type LoginRefusal, logRefusal, type RefusalLogger } from './refusal.ts';
 import { claimsParameterNames, requestedLevel, resultingAcr } from './requested-assurance.ts';
 
 /**
@@ -66,6 +67,8 @@ export interface LoginServiceOptions {
   ledger?: Ledger;
   publicUrl: string;
   clock?: Clock;
+  /** Where every refused or failed login is logged, once, at warn (refusal.ts). */
+  logger?: RefusalLogger;
 }
 
 /** An attribute the release policy withheld: the deciding policies and the reason for the citizen. */
@@ -125,6 +128,15 @@ const UPSTREAM_TTL_MS = 10 * 60 * 1000;
 /** Retries after an outage, or a change of scheme, fit well inside this. */
 export const MAX_UPSTREAM_STARTS_PER_INTERACTION = 5;
 const MAX_LOGIN_HINT_LENGTH = 256;
+/**
+ * What the hub forwards upstream as `login_hint`: visible ASCII without markup characters (an
+ * e-mail address, an NRIC, a persona name). National schemes refuse a PAR carrying HTML, emoji, RTL
+ * marks or control characters, and the person could never get past that refusal; such a hint is
+ * dropped (it is only a hint, OIDC Core §3.1.2.1) and the drop is logged.
+ */
+const FORWARDABLE_LOGIN_HINT = /^[!#-&(-;=?-~]+$/;
+/** `ui_locales`: space-separated BCP 47 language tags (OIDC Core §3.1.2.1). */
+const FORWARDABLE_UI_LOCALES = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*( [A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*){0,9}$/;
 type Req = IncomingMessage;
 type Res = ServerResponse;
 
@@ -133,6 +145,8 @@ export class LoginService {
   readonly #clock: Clock;
   readonly #levels: string[];
   readonly #detailsOf = new WeakMap<Req, ReturnType<Provider['interactionDetails']>>();
+  /** Errors already logged as refusals: each failed login is one warn line, not one per layer. */
+  readonly #logged = new WeakSet<object>();
 
   constructor(options: LoginServiceOptions) {
     this.#o = options;
@@ -171,8 +185,24 @@ export class LoginService {
     return { uid: details.uid, client, requiredAcr: required, attributes, idpHint, schemes };
   }
 
-  /** Start the national login for this interaction; returns where to send the browser. */
+  /**
+   * Start the national login for this interaction; returns where to send the browser: to the
+   * national scheme, or — when the relying party's request cannot be served (a level the scheme can
+   * never reach, a bad parameter, the scheme refusing the hub's request) — back to the relying party
+   * with the OIDC error. Throws only what the person can act on at the hub (an outage: try again;
+   * too many attempts).
+   */
   async start(req: Req, res: Res, scheme: SchemeId): Promise<string> {
+    try {
+      return await this.#start(req, res, scheme);
+    } catch (err) {
+      if (endsRelyingPartyRequest(err)) return this.abort(req, res, err, scheme);
+      this.#refused(err, { scheme, clientId: await this.#clientIdOf(req, res) });
+      throw err;
+    }
+  }
+
+  async #start(req: Req, res: Res, scheme: SchemeId): Promise<string> {
     const view = await this.describe(req, res);
     const details = await this.#details(req, res);
     const connector = this.#connector(scheme);
@@ -192,27 +222,60 @@ export class LoginService {
     }
     // Throws unmet_authentication_requirements when the scheme cannot reach the level at all.
     const request = translateRequest(this.#o.trust, scheme, view.requiredAcr, view.attributes);
-    const loginHint =
-      typeof details.params['login_hint'] === 'string' ? details.params['login_hint'] : undefined;
-    // Forwarded upstream as is: an absurd value is the relying party's mistake, not an upstream refusal.
-    if (loginHint !== undefined && loginHint.length > MAX_LOGIN_HINT_LENGTH) {
-      throw new GovbridgeError(
-        'invalid_request',
-        `login_hint must be at most ${MAX_LOGIN_HINT_LENGTH} characters`,
-      );
-    }
-    const uiLocales =
-      typeof details.params['ui_locales'] === 'string' ? details.params['ui_locales'] : undefined;
+    const loginHint = this.#forwardable(details.params['login_hint'], 'login_hint', view, scheme);
+    const uiLocales = this.#forwardable(details.params['ui_locales'], 'ui_locales', view, scheme);
     const prompt = typeof details.params['prompt'] === 'string' ? details.params['prompt'].split(' ') : [];
-    const begun = await connector.begin({
-      request,
-      redirectUri: this.callbackUrl(scheme),
-      loginHint,
-      uiLocales,
-      forceLogin: prompt.includes('login') || details.params['max_age'] !== undefined,
-    });
+    let begun: Awaited<ReturnType<SchemeConnector['begin']>>;
+    try {
+      begun = await connector.begin({
+        request,
+        redirectUri: this.callbackUrl(scheme),
+        loginHint,
+        uiLocales,
+        forceLogin: prompt.includes('login') || details.params['max_age'] !== undefined,
+      });
+    } catch (err) {
+      throw refusalOfOurRequest(err, scheme, loginHint !== undefined || uiLocales !== undefined) ?? err;
+    }
     await this.#saveUpstream(begun.transaction.state, scheme, 'interaction', view.uid, begun.transaction);
     return begun.authorizationUrl;
+  }
+
+  /**
+   * A relying party's parameter the hub forwards upstream, if it is one the scheme can take. Too long
+   * is the relying party's mistake (`invalid_request`); characters a scheme refuses are dropped —
+   * logged, and the login goes on without the hint — so the person never meets a refusal they cannot
+   * get past.
+   */
+  #forwardable(
+    value: unknown,
+    name: 'login_hint' | 'ui_locales',
+    view: InteractionView,
+    scheme: SchemeId,
+  ): string | undefined {
+    if (typeof value !== 'string' || value === '') return undefined;
+    if (value.length > MAX_LOGIN_HINT_LENGTH) {
+      throw new GovbridgeError(
+        'invalid_request',
+        `${name} must be at most ${MAX_LOGIN_HINT_LENGTH} characters`,
+        {
+          detail: { check: name },
+        },
+      );
+    }
+    const pattern = name === 'login_hint' ? FORWARDABLE_LOGIN_HINT : FORWARDABLE_UI_LOCALES;
+    if (pattern.test(value)) return value;
+    this.#o.logger?.warn(
+      {
+        event: 'parameter_dropped',
+        errorCode: `${name}_dropped`,
+        check: `${name}_characters`,
+        scheme,
+        clientId: view.client.clientId,
+      },
+      `${name} not forwarded to ${scheme}: it has characters the national scheme does not accept`,
+    );
+    return undefined;
   }
 
   /**
@@ -268,11 +331,24 @@ export class LoginService {
     scheme: SchemeId,
     params: URLSearchParams,
   ): Promise<{ kind: 'interaction'; uid: string } | { kind: 'account' }> {
+    try {
+      return await this.#routeCallback(scheme, params);
+    } catch (err) {
+      this.#refused(err, { scheme });
+      throw err;
+    }
+  }
+
+  async #routeCallback(
+    scheme: SchemeId,
+    params: URLSearchParams,
+  ): Promise<{ kind: 'interaction'; uid: string } | { kind: 'account' }> {
     const state = params.get('state');
     if (!state) {
       throw new GovbridgeError(
         'bad_request',
         'The sign-in response has no state: start again from the service',
+        { detail: { check: 'state' } },
       );
     }
     const row = await this.#o.storage.db
@@ -299,6 +375,23 @@ export class LoginService {
    * cannot be replayed into another person's login (login CSRF).
    */
   async callback(
+    req: Req,
+    res: Res,
+    scheme: SchemeId,
+    params: URLSearchParams,
+    browserBinding?: string,
+  ): Promise<CallbackOutcome> {
+    try {
+      return await this.#callback(req, res, scheme, params, browserBinding);
+    } catch (err) {
+      // What reaches the person (a bad or replayed callback, an outage, an account sign-in that
+      // failed) is logged here; what ended the relying party's request was logged by `abort`.
+      this.#refused(err, { scheme, clientId: await this.#clientIdOf(req, res) });
+      throw err;
+    }
+  }
+
+  async #callback(
     req: Req,
     res: Res,
     scheme: SchemeId,
@@ -433,9 +526,9 @@ export class LoginService {
           `${err.message} The service required ${required}.`,
           { cause: err },
         );
-        return { kind: 'redirect', url: await this.abort(req, res, described) };
+        return { kind: 'redirect', url: await this.abort(req, res, described, scheme) };
       }
-      return { kind: 'redirect', url: await this.abort(req, res, err) };
+      return { kind: 'redirect', url: await this.abort(req, res, err, scheme) };
     }
   }
 
@@ -474,7 +567,10 @@ export class LoginService {
       return this.abort(
         req,
         res,
-        new GovbridgeError('access_denied', 'The citizen declined to share their details with this service'),
+        new GovbridgeError('access_denied', 'The citizen declined to share their details with this service', {
+          detail: { check: 'citizen_declined' },
+        }),
+        result.scheme,
       );
     }
     // Nothing to share (everything asked for was withheld): the citizen was told; no consent to record.
@@ -489,9 +585,10 @@ export class LoginService {
     return this.#release(req, res, result, client, consent.consentId);
   }
 
-  /** End the relying party's request with an OIDC error. */
-  async abort(req: Req, res: Res, err: unknown): Promise<string> {
+  /** End the relying party's request with an OIDC error (logged once as a refused login). */
+  async abort(req: Req, res: Res, err: unknown, scheme?: SchemeId): Promise<string> {
     const { error, description } = toOidcError(err);
+    this.#refused(err, { scheme, clientId: await this.#clientIdOf(req, res), oidcError: error });
     return this.#o.provider.interactionResult(
       req,
       res,
@@ -653,6 +750,31 @@ export class LoginService {
     );
   }
 
+  /** Log a refused or failed login, once per error (refusal.ts). */
+  #refused(
+    err: unknown,
+    context: { scheme?: SchemeId | undefined; clientId?: string | undefined; oidcError?: string },
+  ): LoginRefusal | undefined {
+    if (typeof err === 'object' && err !== null) {
+      if (this.#logged.has(err)) return undefined;
+      this.#logged.add(err);
+    }
+    const refusal = describeRefusal(err, context);
+    logRefusal(this.#o.logger, refusal);
+    return refusal;
+  }
+
+  /** The relying party of this request's interaction, if there is one (for log lines). */
+  async #clientIdOf(req: Req, res: Res): Promise<string | undefined> {
+    try {
+      const details = await this.#details(req, res);
+      const id = details.params['client_id'];
+      return typeof id === 'string' ? id : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   #connector(scheme: SchemeId): SchemeConnector {
     const c = this.#o.connectors.get(scheme);
     if (!c) throw new GovbridgeError('not_found', `This hub does not offer ${scheme}`);
@@ -746,8 +868,55 @@ function invalidState(): GovbridgeError {
   );
 }
 
+/**
+ * Errors at `start` that end the relying party's request rather than stop the person at the hub: a
+ * level the scheme can never reach, a bad parameter, a refusal by the person, the scheme refusing
+ * the hub's request (not an outage: trying again cannot help).
+ */
+function endsRelyingPartyRequest(err: unknown): boolean {
+  if (!isGovbridgeError(err)) return false;
+  return (
+    err.code === 'unmet_authentication_requirements' ||
+    err.code === 'invalid_request' ||
+    err.code === 'access_denied' ||
+    isUpstreamRefusal(err)
+  );
+}
+
+/** The national scheme answered the hub's own request (PAR) with a 4xx OAuth error. */
+function isUpstreamRefusal(err: unknown): boolean {
+  if (!isGovbridgeError(err) || err.code !== 'upstream_invalid_response') return false;
+  const status = err.detail?.['status'];
+  return err.detail?.['check'] === 'par' && typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/**
+ * A scheme's refusal of the hub's request, as the relying party should hear it: when it refused with
+ * `invalid_request` and the request carried a parameter the relying party chose (`login_hint`,
+ * `ui_locales`), that is the likely cause — `invalid_request`; otherwise the hub's own request or
+ * registration is at fault — `server_error` (toOidcError), never an outage.
+ */
+function refusalOfOurRequest(err: unknown, scheme: SchemeId, forwarded: boolean): GovbridgeError | undefined {
+  if (!isUpstreamRefusal(err) || !isGovbridgeError(err)) return undefined;
+  const upstreamError = typeof err.detail?.['error'] === 'string' ? err.detail['error'] : undefined;
+  if (forwarded && upstreamError === 'invalid_request') {
+    return new GovbridgeError(
+      'invalid_request',
+      `${scheme} refused the sign-in request (invalid_request): check the login_hint and ui_locales you sent`,
+      { cause: err, detail: err.detail },
+    );
+  }
+  return err;
+}
+
 /** Map a failure to the OIDC error the relying party receives (OIDC Core §3.1.2.6). */
 export function toOidcError(err: unknown): { error: string; description: string } {
+  if (isUpstreamRefusal(err)) {
+    return {
+      error: 'server_error',
+      description: 'The national identity provider refused the hub’s sign-in request',
+    };
+  }
   if (isGovbridgeError(err) && err.expose) {
     switch (err.code) {
       case 'access_denied':

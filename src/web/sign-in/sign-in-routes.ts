@@ -107,7 +107,9 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
     async (req, reply) => {
       const url = await login.abort(
         ...raw(req, reply),
-        new GovbridgeError('access_denied', 'The citizen cancelled the sign-in at the hub'),
+        new GovbridgeError('access_denied', 'The citizen cancelled the sign-in at the hub', {
+          detail: { check: 'citizen_cancelled' },
+        }),
       );
       return redirect(reply, url);
     },
@@ -213,18 +215,12 @@ async function startOrExplain(
   uid: string,
 ): Promise<string> {
   try {
+    // Ends the relying party's request itself when the request cannot be served (a level the
+    // scheme can never reach, a bad parameter, the scheme refusing the hub's PAR with a 4xx).
     return await login.start(req.raw, reply.raw, scheme);
   } catch (err) {
-    // A level the scheme can never reach, or a bad idp_hint, is the relying party's to handle:
-    // end its request with the OIDC error. Outages stay here with a way to retry.
-    if (
-      isGovbridgeError(err) &&
-      (err.code === 'unmet_authentication_requirements' || err.code === 'invalid_request')
-    ) {
-      return login.abort(req.raw, reply.raw, err);
-    }
-    // The scheme refused or garbled the hub's own request (PAR, discovery): not the person's
-    // doing and maybe passing (a key rollover, an outage): a page with a way to retry.
+    // The scheme's discovery or keys are broken or garbled (a key rollover, a wrong issuer, an
+    // outage): not the person's doing and maybe passing — a page with a way to retry.
     if (isGovbridgeError(err) && err.code === 'upstream_invalid_response') {
       throw withRetry(
         new GovbridgeError('upstream_unavailable', err.message, { cause: err, expose: false }),
