@@ -57,6 +57,15 @@ export interface SingpassAssertion {
   readonly identityCoi?: string | undefined;
   /** Verified Myinfo userinfo attributes keyed by Myinfo name (`name`, `dob`, `regadd`, …). */
   readonly person: Readonly<Record<string, MyinfoAttribute>>;
+  /**
+   * FAPI only: the contact attributes Singpass puts in the verified ID token's `sub_attributes` when
+   * the `name`, `email` or `mobileno` scope is granted (the only source of them for a Login app, which
+   * has no Myinfo userinfo). Plain strings, without Myinfo's `source` provenance. Trust-framework
+   * source paths `subAttributes.name|email|mobileno`.
+   */
+  readonly subAttributes?:
+    | Readonly<{ name?: string | undefined; email?: string | undefined; mobileno?: string | undefined }>
+    | undefined;
 }
 
 export interface OneLoginNamePart {

@@ -46,6 +46,8 @@ export interface CatalogueEntry {
         {
           readonly source: string;
           readonly transform?: string;
+          /** Read only when `source` gives nothing (Singpass: `sub_attributes` when Myinfo has none). */
+          readonly fallback?: string;
           readonly scopes: readonly string[];
           readonly userinfoClaims: readonly string[];
         }
@@ -65,6 +67,7 @@ export function attributeCatalogue(tf: TrustFramework): Readonly<Record<string, 
         sources[id] = {
           source: m.source,
           ...(m.transform === undefined ? {} : { transform: m.transform }),
+          ...(m.fallback === undefined ? {} : { fallback: m.fallback.source }),
           scopes: m.scopes,
           userinfoClaims: m.userinfoClaims ?? [],
         };

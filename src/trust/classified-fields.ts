@@ -16,8 +16,9 @@ export function classifiedFieldNames(tf: TrustFramework, maxRank = 0): ReadonlyS
       const mapping = scheme.claims[claim];
       if (!mapping) continue;
       // `person.regadd` → `regadd`; `coreIdentity.birthDate[0].value` → `coreIdentity`, `birthDate`.
-      const segments = mapping.source
-        .split('.')
+      // A fallback source (`subAttributes.mobileno`) is classified like the mapping's own.
+      const segments = [mapping.source, ...(mapping.fallback ? [mapping.fallback.source] : [])]
+        .flatMap((source) => source.split('.'))
         .map((s) => s.replace(/\[.*$/, ''))
         .filter((s) => !GENERIC_SEGMENTS.has(s));
       for (const s of segments) names.add(s);

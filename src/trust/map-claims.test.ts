@@ -262,6 +262,7 @@ describe('attributeCatalogue', () => {
     });
     assert.deepEqual(c['name']?.sources.singpass, {
       source: 'person.name.value',
+      fallback: 'subAttributes.name',
       scopes: ['name'],
       userinfoClaims: [],
     });

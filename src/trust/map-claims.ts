@@ -3,7 +3,7 @@ import { checkAttributes } from './catalogue.ts';
 import type { ClaimSource, ClaimValue, MappedClaims, VerifiedClaims } from './claim-types.ts';
 import { evaluateAssertion } from './evaluate-assertion.ts';
 import { resolveSource } from './resolve-source.ts';
-import type { ClaimMapping, TrustFramework } from './schema.ts';
+import type { ClaimFallback, ClaimMapping, TrustFramework } from './schema.ts';
 import { TRANSFORMS } from './transforms.ts';
 
 /**
@@ -16,7 +16,11 @@ import { TRANSFORMS } from './transforms.ts';
  * - a claim is also placed in `verified_claims` (OpenID Connect for Identity Assurance 1.0 §5) when the
  *   mapping says it is verified, the claim is verifiable, and the login proved an identity (tier above
  *   none); `verification` names the scheme's trust framework and the govbridge trust-framework version;
- * - every released claim records where it came from (`sources`).
+ * - a mapping may name a `fallback` source, read only when its own source gives nothing: Singpass
+ *   `name`, `email`, `phone_number` come from Myinfo (userinfo, `person.*`) when there is one, else
+ *   from the ID token's `sub_attributes` (Login apps). Myinfo wins because its attributes carry
+ *   provenance (`source` "1" = government-verified) that `sub_attributes` strings do not;
+ * - every released claim records where it came from (`sources`): the source actually used.
  */
 export function mapClaims(
   tf: TrustFramework,
@@ -35,22 +39,27 @@ export function mapClaims(
   for (const name of new Set(requestedAttributes)) {
     const m: ClaimMapping | undefined = scheme.claims[name];
     if (!m) continue;
-    if (assertion.scheme === 'singpass' && !myinfoAvailable(assertion.person, m.source)) continue;
-    const value = readClaim(tf, assertion, m);
+    // The mapping's own source first; its fallback only when that gives nothing.
+    let used: ClaimFallback = m;
+    let value = readSource(tf, assertion, m);
+    if (value === undefined && m.fallback !== undefined) {
+      used = m.fallback;
+      value = readSource(tf, assertion, m.fallback);
+    }
     if (value === undefined) continue;
     const isVerified =
       identityProven &&
       tf.claims[name]!.verifiable &&
-      (m.verified === 'always' ||
-        (m.verified === 'myinfo-source' &&
+      (used.verified === 'always' ||
+        (used.verified === 'myinfo-source' &&
           assertion.scheme === 'singpass' &&
-          myinfoAttribute(assertion.person, m.source)?.['source'] === '1'));
+          myinfoAttribute(assertion.person, used.source)?.['source'] === '1'));
     claims[name] = value;
     if (isVerified) verified[name] = value;
     sources[name] = Object.freeze({
       scheme: assertion.scheme,
-      source: m.source,
-      ...(m.transform === undefined ? {} : { transform: m.transform }),
+      source: used.source,
+      ...(used.transform === undefined ? {} : { transform: used.transform }),
       verified: isVerified,
     });
   }
@@ -83,7 +92,13 @@ export function mapClaims(
   });
 }
 
-function readClaim(tf: TrustFramework, assertion: SchemeAssertion, m: ClaimMapping): ClaimValue | undefined {
+/** One source of a mapping; a Myinfo attribute marked unavailable or not applicable gives nothing. */
+function readSource(
+  tf: TrustFramework,
+  assertion: SchemeAssertion,
+  m: ClaimFallback,
+): ClaimValue | undefined {
+  if (assertion.scheme === 'singpass' && !myinfoAvailable(assertion.person, m.source)) return undefined;
   const raw = resolveSource(assertion, m.source);
   if (m.transform === undefined) return plain(raw);
   const table = m.table === undefined ? undefined : tf.schemes[assertion.scheme].tables[m.table];

@@ -105,6 +105,10 @@ export const KNOWN_SOURCES: Readonly<Record<SchemeId, Readonly<Record<string, Kn
     ...Object.fromEntries(MYINFO_ATTRIBUTES.map((a) => [`person.${a}`, { scope: a }])),
     identityCoi: {},
     accountType: {},
+    // FAPI ID token `sub_attributes` (Login apps: "4. Parsing the ID Token"), one per scope.
+    'subAttributes.name': { scope: 'name' },
+    'subAttributes.email': { scope: 'email' },
+    'subAttributes.mobileno': { scope: 'mobileno' },
   },
   onelogin: {
     email: { scope: 'email' },

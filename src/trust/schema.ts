@@ -67,23 +67,38 @@ const vocabularyEntry = z.strictObject({
   description: text,
 });
 
+/** Path in the verified assertion: `person.regadd`, `coreIdentity.birthDate[0].value`, `passport[*].x`. */
+const sourcePath = z
+  .string()
+  .regex(
+    /^[A-Za-z_][\w-]*(\[(\d+|\*)\])*(\.[A-Za-z_][\w-]*(\[(\d+|\*)\])*)*$/,
+    'must be a dotted path such as person.name.value or passport[*].icaoIssuerCode',
+  );
+/**
+ * `always`: verified whenever the login proved an identity; `myinfo-source`: verified when the Myinfo
+ * attribute's `source` is "1" (government-verified); `never`: never inside `verified_claims`.
+ */
+const verifiedRule = z.enum(['always', 'myinfo-source', 'never']);
+
+/**
+ * A second source, read only when the first gives nothing (missing, or Myinfo marks it unavailable).
+ * It is asked for by the mapping's own `scopes`; it has its own transform and `verified` rule.
+ */
+const claimFallback = z.strictObject({
+  source: sourcePath,
+  transform: text.optional(),
+  table: text.optional(),
+  verified: verifiedRule,
+});
+
 const claimMapping = z.strictObject({
-  /** Path in the verified assertion: `person.regadd`, `coreIdentity.birthDate[0].value`, `passport[*].x`. */
-  source: z
-    .string()
-    .regex(
-      /^[A-Za-z_][\w-]*(\[(\d+|\*)\])*(\.[A-Za-z_][\w-]*(\[(\d+|\*)\])*)*$/,
-      'must be a dotted path such as person.name.value or passport[*].icaoIssuerCode',
-    ),
+  source: sourcePath,
   transform: text.optional(),
   table: text.optional(),
   scopes: z.array(text).min(1, 'must name at least one scope (openid at least)'),
   userinfoClaims: z.array(text).optional(),
-  /**
-   * `always`: verified whenever the login proved an identity; `myinfo-source`: verified when the Myinfo
-   * attribute's `source` is "1" (government-verified); `never`: never inside `verified_claims`.
-   */
-  verified: z.enum(['always', 'myinfo-source', 'never']),
+  verified: verifiedRule,
+  fallback: claimFallback.optional(),
 });
 
 const judgement = z.strictObject({
@@ -172,6 +187,7 @@ export type Classification = ClaimDefinition['classification'];
 export type EventTypeDefinition = DeepReadonly<z.output<typeof eventType>>;
 export type EventFieldDefinition = DeepReadonly<z.output<typeof eventField>>;
 export type ClaimMapping = DeepReadonly<z.output<typeof claimMapping>>;
+export type ClaimFallback = DeepReadonly<z.output<typeof claimFallback>>;
 export type VocabularyEntry = DeepReadonly<z.output<typeof vocabularyEntry>>;
 export type SingpassScheme = DeepReadonly<Parsed['schemes']['singpass']>;
 export type OneLoginScheme = DeepReadonly<Parsed['schemes']['onelogin']>;

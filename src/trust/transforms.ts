@@ -85,6 +85,18 @@ function myinfoMobileToE164(value: unknown): string | undefined {
 }
 
 /**
+ * A phone number given as one string (Singpass FAPI `sub_attributes.mobileno`) → E.164. Spaces,
+ * dashes, dots and brackets between digits are dropped; the number must then start with `+` and a
+ * country code. A number without `+` is left out: its country code would be a guess.
+ */
+function phoneStringToE164(value: unknown): string | undefined {
+  const s = str(value);
+  if (s === undefined || !/^\+?[\d\s().-]+$/.test(s)) return undefined;
+  const e164 = s.replace(/[\s().-]/g, '');
+  return /^\+[1-9]\d{6,14}$/.test(e164) ? e164 : undefined;
+}
+
+/**
  * Myinfo `source`: "1" government-verified, "2" user provided, "3" not applicable, "4" verified by
  * Singpass. An e-mail or phone number counts as verified for "1" and "4" only.
  */
@@ -181,6 +193,12 @@ export const TRANSFORMS: Readonly<Record<string, Transform>> = {
     claims: ['phone_number'],
     table: 'none',
     apply: myinfoMobileToE164,
+  },
+  'phone-string-to-e164': {
+    schemes: ['singpass'],
+    claims: ['phone_number'],
+    table: 'none',
+    apply: phoneStringToE164,
   },
   'myinfo-source-verified': {
     schemes: ['singpass'],

@@ -274,21 +274,19 @@ function checkMapping(
     add([], `maps into unknown claim "${claim}": declare it under claims first`);
     return;
   }
-  const known = KNOWN_SOURCES[id];
-  const root = Object.keys(known)
-    .filter((k) => m.source === k || m.source.startsWith(`${k}.`) || m.source.startsWith(`${k}[`))
-    .sort((a, b) => b.length - a.length)[0];
-  if (root === undefined) {
-    add(
-      ['source'],
-      `unknown ${scheme.displayName} source "${m.source}" (known sources: ${Object.keys(known).join(', ')})`,
+  checkSource(id, scheme, claim, def.verifiable, m, m.scopes, m.userinfoClaims ?? [], add);
+  if (m.fallback !== undefined) {
+    checkSource(
+      id,
+      scheme,
+      claim,
+      def.verifiable,
+      m.fallback,
+      m.scopes,
+      m.userinfoClaims ?? [],
+      (path, reason) => add(['fallback', ...path], reason),
     );
-  } else {
-    const need = known[root]!;
-    if (need.scope && !m.scopes.includes(need.scope))
-      add(['scopes'], `source "${m.source}" needs the scope "${need.scope}"`);
-    if (need.userinfoClaim && !(m.userinfoClaims ?? []).includes(need.userinfoClaim))
-      add(['userinfoClaims'], `source "${m.source}" needs the userinfo claim "${need.userinfoClaim}"`);
+    if (m.fallback.source === m.source) add(['fallback', 'source'], 'the fallback must be another source');
   }
   m.scopes.forEach((s, i) => {
     if (!scheme.scopes.includes(s))
@@ -303,6 +301,44 @@ function checkMapping(
           : `userinfo claim "${c}" is not among the scheme's userinfoClaims`,
       );
   });
+}
+
+/**
+ * One source of a mapping (its own, or its fallback): known to the scheme and asked for by the
+ * mapping's scopes / userinfo claims; a transform fit for scheme and claim; a declared code table;
+ * a `verified` rule consistent with the claim and the source.
+ */
+function checkSource(
+  id: SchemeId,
+  scheme: SchemeDefinition,
+  claim: string,
+  verifiable: boolean,
+  m: {
+    readonly source: string;
+    readonly transform?: string | undefined;
+    readonly table?: string | undefined;
+    readonly verified: ClaimMapping['verified'];
+  },
+  scopes: readonly string[],
+  userinfoClaims: readonly string[],
+  add: Add,
+): void {
+  const known = KNOWN_SOURCES[id];
+  const root = Object.keys(known)
+    .filter((k) => m.source === k || m.source.startsWith(`${k}.`) || m.source.startsWith(`${k}[`))
+    .sort((a, b) => b.length - a.length)[0];
+  if (root === undefined) {
+    add(
+      ['source'],
+      `unknown ${scheme.displayName} source "${m.source}" (known sources: ${Object.keys(known).join(', ')})`,
+    );
+  } else {
+    const need = known[root]!;
+    if (need.scope && !scopes.includes(need.scope))
+      add(['scopes'], `source "${m.source}" needs the scope "${need.scope}"`);
+    if (need.userinfoClaim && !userinfoClaims.includes(need.userinfoClaim))
+      add(['userinfoClaims'], `source "${m.source}" needs the userinfo claim "${need.userinfoClaim}"`);
+  }
 
   if (m.transform !== undefined) {
     const t = TRANSFORMS[m.transform];
@@ -328,7 +364,7 @@ function checkMapping(
     );
   }
 
-  if (m.verified !== 'never' && !def.verifiable)
+  if (m.verified !== 'never' && !verifiable)
     add(['verified'], `claim "${claim}" is not verifiable: use never`);
   if (m.verified === 'myinfo-source' && (id !== 'singpass' || !m.source.startsWith('person.')))
     add(['verified'], 'myinfo-source applies only to Singpass Myinfo sources (person.*)');
