@@ -37,6 +37,8 @@ export interface ConnectorTransaction {
   readonly request: SchemeAuthRequest;
   /** Private DPoP key for this login (Singpass FAPI), as a JWK. */
   readonly dpopKey?: JWK | undefined;
+  /** Scopes of `request` that were not sent upstream (see `ConnectorBeginResult.unsupportedScopes`). */
+  readonly unsupportedScopes?: string[] | undefined;
   readonly createdAt: number;
 }
 
@@ -44,6 +46,12 @@ export interface ConnectorBeginResult {
   /** Where to send the browser. */
   readonly authorizationUrl: string;
   readonly transaction: ConnectorTransaction;
+  /**
+   * Scopes of the request that were NOT sent upstream because the scheme's discovery document does
+   * not list them in `scopes_supported` (empty when all were sent, or when the scheme publishes no
+   * list). The attributes that need them will not come back: report them as unavailable.
+   */
+  readonly unsupportedScopes: readonly string[];
 }
 
 export interface SchemeConnector {

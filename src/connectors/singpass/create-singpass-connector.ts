@@ -9,7 +9,7 @@ import { createDiscovery } from './load-discovery.ts';
 import { createLocalKeys } from './local-keys.ts';
 import { createProviderKeys } from './provider-keys.ts';
 import { pushAuthorizationRequest } from './push-authorization-request.ts';
-import type { ConnectorDeps, SingpassConnectorOptions } from './types.ts';
+import type { ConnectorDeps, ProviderMetadata, SingpassConnectorOptions } from './types.ts';
 import { verifyIdToken } from './verify-id-token.ts';
 
 /**
@@ -33,16 +33,12 @@ export function createSingpassConnector(options: SingpassConnectorOptions): Sche
       const state = randomId(32);
       const nonce = randomId(32);
       const codeVerifier = randomId(48);
+      const { scopes, unsupportedScopes } = scopesToAsk(request.scopes, options.profile, meta);
       const params = new URLSearchParams({
         response_type: 'code',
         client_id: options.clientId,
         redirect_uri: input.redirectUri,
-        // `user.identity` is a FAPI-profile scope; under the legacy profile the same facts (identity
-        // number, foreign account) travel in the `sub` itself (`s=…,fid=…,coi=…,u=…`).
-        scope: (options.profile === 'legacy'
-          ? request.scopes.filter((s) => s !== 'user.identity')
-          : request.scopes
-        ).join(' '),
+        scope: scopes.join(' '),
         state,
         nonce,
         code_challenge: sha256b64u(codeVerifier),
@@ -73,8 +69,10 @@ export function createSingpassConnector(options: SingpassConnectorOptions): Sche
           redirectUri: input.redirectUri,
           request,
           dpopKey,
+          unsupportedScopes: [...unsupportedScopes],
           createdAt: deps.clock.epochSeconds(),
         },
+        unsupportedScopes,
       };
     },
 
@@ -97,7 +95,7 @@ export function createSingpassConnector(options: SingpassConnectorOptions): Sche
       const idToken = await verifyIdToken(
         deps,
         tokens.id_token,
-        { issuer: meta.issuer, nonce: transaction.nonce, request },
+        { issuer: meta.issuer, nonce: transaction.nonce },
         local,
         providerKeys,
       );
@@ -132,15 +130,52 @@ export function createSingpassConnector(options: SingpassConnectorOptions): Sche
       const sa = typeof attrs === 'object' && attrs !== null ? (attrs as Record<string, unknown>) : {};
       const accountType =
         sa.account_type === 'standard' || sa.account_type === 'foreign' ? sa.account_type : undefined;
+      const subAttributes = contactAttributes(sa);
       return {
         ...base,
         subject: idToken.sub,
         accountType,
         identityNumber: typeof sa.identity_number === 'string' ? sa.identity_number : undefined,
         identityCoi: typeof sa.identity_coi === 'string' ? sa.identity_coi : undefined,
+        ...(subAttributes === undefined ? {} : { subAttributes }),
       };
     },
   };
+}
+
+/**
+ * The scopes to send. `user.identity` is a FAPI-profile scope; under the legacy profile the same facts
+ * (identity number, foreign account) travel in the `sub` itself (`s=…,fid=…,coi=…,u=…`), so it is left
+ * out there and not reported as unsupported. When discovery publishes `scopes_supported` (OpenID
+ * Connect Discovery 1.0 §3: RECOMMENDED), nothing outside it is asked: an authorization server may
+ * refuse the whole request for one unknown scope (RFC 6749 §4.1.2.1 `invalid_scope`; MockPass's FAPI
+ * mode does), and the attributes that need it could not come back anyway. `openid` is always sent.
+ */
+function scopesToAsk(
+  requested: readonly string[],
+  profile: 'fapi' | 'legacy',
+  meta: ProviderMetadata,
+): { scopes: string[]; unsupportedScopes: readonly string[] } {
+  const wanted = profile === 'legacy' ? requested.filter((s) => s !== 'user.identity') : [...requested];
+  const supported = meta.scopes_supported;
+  if (supported === undefined) return { scopes: wanted, unsupportedScopes: Object.freeze([]) };
+  const scopes = wanted.filter((s) => s === 'openid' || supported.includes(s));
+  const unsupportedScopes = Object.freeze(wanted.filter((s) => !scopes.includes(s)));
+  return { scopes, unsupportedScopes };
+}
+
+/**
+ * FAPI `sub_attributes` members a Login app receives for the `name`, `email` and `mobileno` scopes
+ * ("4. Parsing the ID Token"): plain strings, kept as sent (trimmed); anything else is left out.
+ */
+const CONTACT_ATTRIBUTES = ['name', 'email', 'mobileno'] as const;
+function contactAttributes(sa: Record<string, unknown>): SingpassAssertion['subAttributes'] {
+  const out: Record<string, string> = {};
+  for (const key of CONTACT_ATTRIBUTES) {
+    const v = sa[key];
+    if (typeof v === 'string' && v.trim() !== '') out[key] = v.trim();
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function singpassRequest(request: ConnectorBeginInput['request']): SingpassAuthRequest {

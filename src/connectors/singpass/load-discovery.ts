@@ -18,6 +18,8 @@ const metadataSchema = z.object({
   userinfo_endpoint: z.url().optional(),
   pushed_authorization_request_endpoint: z.url().optional(),
   authorization_response_iss_parameter_supported: z.boolean().optional(),
+  // Read leniently: a malformed list is treated as not published (every scope is then asked).
+  scopes_supported: z.array(z.string()).optional().catch(undefined),
 });
 
 export function createDiscovery(deps: ConnectorDeps): () => Promise<ProviderMetadata> {

@@ -27,6 +27,8 @@ export interface ProviderMetadata {
   readonly userinfo_endpoint?: string | undefined;
   readonly pushed_authorization_request_endpoint?: string | undefined;
   readonly authorization_response_iss_parameter_supported?: boolean | undefined;
+  /** Scopes the provider says it supports; when published, the connector asks for no others. */
+  readonly scopes_supported?: readonly string[] | undefined;
 }
 
 /** What every step needs; built once per connector. */

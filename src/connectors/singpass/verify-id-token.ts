@@ -1,5 +1,3 @@
-import { GovbridgeError } from '../../kernel/index.ts';
-import type { SingpassAuthRequest } from '../../trust/index.ts';
 import { invalidResponse } from './fail.ts';
 import type { LocalKeys } from './local-keys.ts';
 import { openSealedJwt } from './open-sealed-jwt.ts';
@@ -14,13 +12,17 @@ import type { ConnectorDeps } from './types.ts';
  * - `exp` in the future and `iat` not in the future, with a small clock tolerance;
  * - `nonce` equals the one we sent; `sub` present (`sub_type`, when sent, is `user`); under the
  *   legacy profile `sub` parses as `s=…,u=…` (parse-legacy-subject.ts);
- * - `acr`, when present, in the Singpass vocabulary, and when `acr_values` were asked a level at least
- *   the lowest one asked (OIDC Core §3.1.2.1 leaves honouring acr_values to the OP, so the RP checks).
- *   An absent `acr` is passed on as absent: Singpass's published claim lists for the ID token do not
- *   all include it (some versions of "4. Parsing the ID Token" list only sub, aud, iss, iat, exp,
- *   amr, nonce, sub_type, sub_attributes), and MockPass's legacy tokens carry none. The trust
- *   framework then reads the login at the LOWEST Singpass level — absence proves nothing more;
- * - `amr`, when present, a list of strings.
+ * - `acr`, when present, a string in the Singpass vocabulary (`urn:singpass:authentication:loa:N`).
+ *   Whether the level is ENOUGH is not judged here: a lower level than the `acr_values` asked is an
+ *   authentic answer (OIDC Core §3.1.2.1 leaves honouring acr_values to the OP; MockPass's FAPI mode
+ *   answers loa:1 to every request), and the trust framework (`evaluateAssertion`) decides achieved
+ *   against the relying party's requirement, in one place. An absent `acr` is passed on as absent:
+ *   Singpass's published claim lists for the ID token do not all include it, and MockPass's legacy
+ *   tokens carry none; the trust framework reads it as the LOWEST Singpass level, exactly like loa:1;
+ * - `amr`, when present, a list of strings;
+ * - times (`exp`, `iat`, `auth_time`) are JSON numbers, not necessarily integers (RFC 7519 §2
+ *   NumericDate allows fractions; MockPass's FAPI `iat` has them); `auth_time` is passed on in whole
+ *   seconds.
  */
 const TOLERANCE_SECONDS = 30;
 const ACR = /^urn:singpass:authentication:loa:(\d+)$/;
@@ -38,7 +40,7 @@ export interface VerifiedIdToken {
 export async function verifyIdToken(
   deps: ConnectorDeps,
   idToken: string,
-  expected: { issuer: string; nonce: string; request: SingpassAuthRequest },
+  expected: { issuer: string; nonce: string },
   local: LocalKeys,
   providerKeys: ProviderKeys,
 ): Promise<VerifiedIdToken> {
@@ -76,25 +78,13 @@ export async function verifyIdToken(
       'acr',
       'the ID token acr is not a Singpass level (urn:singpass:authentication:loa:N).',
     );
-  const asked = expected.request.acrValues
-    .map((v) => ACR.exec(v)?.[1])
-    .filter((n): n is string => n !== undefined)
-    .map(Number);
-  if (acr && asked.length > 0 && Number(acr[1]) < Math.min(...asked)) {
-    throw new GovbridgeError(
-      'unmet_authentication_requirements',
-      'Singpass: the login reached a lower assurance level (acr) than the one requested.',
-      {
-        detail: { scheme: 'singpass', check: 'acr', requested: expected.request.acrValues, received: c.acr },
-      },
-    );
-  }
   return {
     claims: c,
     sub: c.sub,
     acr: typeof c.acr === 'string' ? c.acr : undefined,
     amr: (c.amr as string[] | undefined) ?? [],
-    authTime: typeof c.auth_time === 'number' ? c.auth_time : undefined,
+    authTime:
+      typeof c.auth_time === 'number' && Number.isFinite(c.auth_time) ? Math.floor(c.auth_time) : undefined,
     legacy,
   };
 }
