@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { settings } from '../../src/config/schema.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { TestRp } from '../support/rp.ts';
 import { testDialect } from '../support/storage.ts';
@@ -55,6 +57,32 @@ describe(`One Login upstream answers through the hub (${testDialect()})`, () => 
     assert.equal(r.code, undefined);
     assert.equal(r.status, 500);
     assert.match(r.url, /\/simulators\/onelogin\/authorize\?/);
+  });
+
+  test('the connector guide names real settings and the hub URLs a simulator needs', async () => {
+    const guide = readFileSync(new URL('../../docs/connectors/onelogin.md', import.meta.url), 'utf8');
+    const known = new Set(Object.values(settings).map((s) => s.env));
+    for (const [variable] of guide.matchAll(/\bGOVBRIDGE_[A-Z_]+\b/g)) {
+      assert.ok(known.has(variable), `${variable} in docs/connectors/onelogin.md is not a setting`);
+    }
+    const section = guide.split('## Connect to the GOV.UK One Login simulator')[1] ?? '';
+    for (const needed of [
+      'SIMULATOR_URL',
+      'REDIRECT_URLS',
+      'JWKS_URL',
+      'GOVBRIDGE_ONELOGIN_DID_URL=',
+      '/.well-known/did.json',
+      'GOVBRIDGE_ONELOGIN_REQUEST_OBJECT_CLAIMS=string',
+      'Known differences',
+    ]) {
+      assert.ok(section.includes(needed), `the simulator section states ${needed}`);
+    }
+    assert.match(guide, /<GOVBRIDGE_PUBLIC_URL>\/callback\/onelogin/);
+    assert.match(guide, /<GOVBRIDGE_PUBLIC_URL>\/connectors\/onelogin\/jwks/);
+    const jwks = (await (await fetch(`${hub.url}/connectors/onelogin/jwks`)).json()) as {
+      keys: { kty: string; kid?: string; d?: string }[];
+    };
+    assert.ok(jwks.keys.some((k) => k.kty === 'RSA' && k.kid && k.d === undefined));
   });
 });
 
