@@ -11,7 +11,12 @@ async function main(): Promise<void> {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   }
-  const built = await buildApp(config);
+  let built: Awaited<ReturnType<typeof buildApp>>;
+  try {
+    built = await buildApp(config);
+  } catch (err) {
+    throw new StartFailure(startFailureMessage(err));
+  }
   const { app } = built;
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -41,8 +46,30 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+/** A start-up failure whose message is complete as it stands. */
+class StartFailure extends Error {}
+
+/**
+ * One line that says what failed and where. A SQLite file that cannot be opened or written also names
+ * the setting that chose it, so the operator knows what to change.
+ */
+function startFailureMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const file = isGovbridgeError(err) ? err.detail?.['sqlitePath'] : undefined;
+  if (typeof file !== 'string') return message;
+  const chosenBy = process.env['GOVBRIDGE_SQLITE_PATH']
+    ? 'set by GOVBRIDGE_SQLITE_PATH'
+    : 'the default, as GOVBRIDGE_SQLITE_PATH is not set';
+  return `${message} (the file is ${chosenBy}; DATABASE_URL is not set, so the hub uses SQLite)`;
+}
+
 main().catch((err: unknown) => {
-  const message = isGovbridgeError(err) ? err.message : err instanceof Error ? err.message : String(err);
+  const message =
+    err instanceof StartFailure || isGovbridgeError(err)
+      ? err.message
+      : err instanceof Error
+        ? err.message
+        : String(err);
   process.stderr.write(`govbridge could not start: ${message}\n`);
   process.exit(1);
 });

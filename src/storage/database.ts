@@ -3,7 +3,7 @@ import { Migrator } from 'kysely/migration';
 import { GovbridgeError } from '../kernel/index.ts';
 import { withUnavailableErrors } from './classifying-dialect.ts';
 import { openPostgres } from './dialects/postgres.ts';
-import { openSqlite } from './dialects/sqlite.ts';
+import { openSqlite, sqliteStartError } from './dialects/sqlite.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 
@@ -67,6 +67,10 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     await migrate(db, opts.databaseUrl ? opts.postgresSchema : undefined);
   } catch (cause) {
     await db.destroy();
+    // SQLite: name the file and why it cannot be written (disk full, read-only, …), not just "failed".
+    if (!opts.databaseUrl && opts.sqlitePath && opts.sqlitePath !== ':memory:') {
+      throw sqliteStartError(opts.sqlitePath, 'cannot be brought up to date (migrations)', cause);
+    }
     throw new GovbridgeError('storage_error', 'Database migration failed', { cause, expose: false });
   }
   return {

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+/**
+ * Start-up failures of the SQLite file say what and where (issue 10): the hub process, started as
+ * `npm start` starts it, exits with status 1 and ONE line on stderr that names the file, the setting
+ * that chose it (GOVBRIDGE_SQLITE_PATH) and the cause — no stack trace. Before, a full disk said only
+ * "Database migration failed", and a read-only or directory path "unable to open database file".
+ *
+ * The faults are real: small tmpfs mounts (full, or remounted read-only), `chattr +i`, and, for plain
+ * permission bits, the hub started without CAP_DAC_OVERRIDE (`setpriv`), because the suite runs as
+ * root and root ignores mode bits. Mounting needs root: not root, the file is skipped.
+ */
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const IS_ROOT = process.getuid?.() === 0;
+const SKIP = IS_ROOT ? false : 'needs root (tmpfs mounts, chattr): the fault suite runs as root in CI';
+
+let base = '';
+const mounts: string[] = [];
+
+function sh(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.error}`);
+}
+
+function tmpfs(name: string, size: string): string {
+  const dir = join(base, name);
+  mkdirSync(dir, { recursive: true });
+  sh('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', dir]);
+  mounts.push(dir);
+  return dir;
+}
+
+interface Outcome {
+  status: number | null;
+  stderr: string;
+  stdout: string;
+}
+
+/** `node src/server.ts` with only the database path set; `prefix` wraps the command (setpriv). */
+async function startHub(sqlitePath: string | undefined, prefix: string[] = []): Promise<Outcome> {
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    HOME: process.env['HOME'] ?? '',
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    GOVBRIDGE_SIMULATORS: 'false',
+    GOVBRIDGE_DEMO_SERVICES: 'false',
+  };
+  if (sqlitePath !== undefined) env['GOVBRIDGE_SQLITE_PATH'] = sqlitePath;
+  const [cmd, ...args] = [...prefix, process.execPath, 'src/server.ts'];
+  const child = spawn(cmd!, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  // A hub that starts after all is a failure of the test, not a hang: stop it after 30 s.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const status = await new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  clearTimeout(timer);
+  return { status, stderr, stdout };
+}
+
+/** Exit status 1, one line, the file, the setting, the cause, no stack. */
+function assertClearFailure(o: Outcome, file: string, cause: RegExp): void {
+  assert.equal(o.status, 1, `exit status (stdout: ${o.stdout}, stderr: ${o.stderr})`);
+  const lines = o.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${o.stderr}`);
+  const line = lines[0]!;
+  assert.match(line, /^govbridge could not start: /);
+  assert.ok(line.includes(resolve(file)), `names the file ${resolve(file)}: ${line}`);
+  assert.match(line, /GOVBRIDGE_SQLITE_PATH/, 'names the setting');
+  assert.match(line, cause);
+  assert.doesNotMatch(o.stderr, /^\s+at /m, 'no stack trace');
+  assert.doesNotMatch(o.stdout, /govbridge is running/);
+}
+
+describe('SQLite start-up failures name the file, the setting and the cause', { skip: SKIP }, () => {
+  before(() => {
+    base = mkdtempSync(join(tmpdir(), 'govbridge-sqlite-startup-'));
+  });
+  after(() => {
+    for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
+    for (const f of [join(base, 'immutable'), join(base, 'immutable', 'hub.db')]) {
+      spawnSync('chattr', ['-i', f]);
+    }
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  test('the path is a directory', async () => {
+    const file = join(base, 'is-a-dir.db');
+    mkdirSync(file);
+    assertClearFailure(await startHub(file), file, /it is a directory, not a file/);
+  });
+
+  test('a part of the directory path is a file', async () => {
+    writeFileSync(join(base, 'plain-file'), 'x');
+    const file = join(base, 'plain-file', 'sub', 'hub.db');
+    assertClearFailure(await startHub(file), file, /plain-file is a file, not a directory/);
+  });
+
+  test('the disk is full when the file is created', async () => {
+    const dir = tmpfs('full-at-open', '64k');
+    writeFileSync(join(dir, 'filler'), Buffer.alloc(64 * 1024 - 4096));
+    // Whatever is left, fill it.
+    try {
+      writeFileSync(join(dir, 'filler2'), Buffer.alloc(64 * 1024));
+    } catch {}
+    const file = join(dir, 'hub.db');
+    assertClearFailure(
+      await startHub(file),
+      file,
+      /the disk is full \(0 bytes free .*database or disk is full/,
+    );
+  });
+
+  test('the disk fills up during the migrations (was: "Database migration failed")', async () => {
+    const dir = tmpfs('full-in-migrations', '256k');
+    const file = join(dir, 'hub.db');
+    const o = await startHub(file);
+    assertClearFailure(o, file, /cannot be brought up to date \(migrations\): the disk is full/);
+    assert.doesNotMatch(o.stderr, /Database migration failed/);
+  });
+
+  test('a read-only file system, new file', async () => {
+    const dir = tmpfs('read-only-new', '1m');
+    sh('mount', ['-o', 'remount,ro', dir]);
+    const file = join(dir, 'hub.db');
+    assertClearFailure(await startHub(file), file, /read-only file system/);
+  });
+
+  test('a read-only file system, existing database', async () => {
+    const dir = tmpfs('read-only-existing', '8m');
+    const file = join(dir, 'hub.db');
+    // An empty file is an empty SQLite database.
+    writeFileSync(file, '');
+    sh('mount', ['-o', 'remount,ro', dir]);
+    assertClearFailure(await startHub(file), file, /read-only/);
+  });
+
+  test('a directory that must be created on a read-only file system', async () => {
+    const dir = tmpfs('read-only-missing', '1m');
+    sh('mount', ['-o', 'remount,ro', dir]);
+    const file = join(dir, 'sub', 'hub.db');
+    assertClearFailure(
+      await startHub(file),
+      file,
+      /directory .*sub does not exist and cannot be created: .* is on a read-only file system/,
+    );
+  });
+
+  test('an immutable file (chattr +i)', async () => {
+    const dir = tmpfs('immutable', '1m');
+    const file = join(dir, 'hub.db');
+    writeFileSync(file, '');
+    sh('chattr', ['+i', file]);
+    assertClearFailure(await startHub(file), file, /immutable/);
+  });
+
+  test('a file the process may not write (mode 0444, without root privileges)', async () => {
+    const dir = join(base, 'perm-file');
+    mkdirSync(dir);
+    const file = join(dir, 'hub.db');
+    writeFileSync(file, '');
+    chmodSync(file, 0o444);
+    const o = await startHub(file, ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--']);
+    assertClearFailure(o, file, /may not read and write the file \(mode 444.*permission denied/);
+  });
+
+  test('a directory the process may not write (mode 0555, without root privileges)', async () => {
+    const dir = join(base, 'perm-dir');
+    mkdirSync(dir);
+    chmodSync(dir, 0o555);
+    const file = join(dir, 'hub.db');
+    const o = await startHub(file, ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--']);
+    assertClearFailure(
+      o,
+      file,
+      /may not create files in the directory .*perm-dir \(mode 555.*permission denied/,
+    );
+  });
+});
