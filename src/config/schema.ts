@@ -50,19 +50,19 @@ export const settings = {
     }),
     fallback: () => 'development' as const,
     describe:
-      'Mode. `production` refuses simulators, demo services, generated development keys and the development key-encryption key.',
+      'Mode: `development`, `production` or `test`. `production` refuses simulators, demo services, generated keys and the development key-encryption key, and requires the settings below that say so. Must be set explicitly when `GOVBRIDGE_PUBLIC_URL` is https://.',
   }),
   host: setting({
     env: 'HOST',
     schema: z.string().min(1, 'must not be empty'),
     fallback: () => '127.0.0.1',
-    describe: 'Interface the hub listens on.',
+    describe: 'Interface the hub listens on. Must not be empty.',
   }),
   port: setting({
     env: 'PORT',
     schema: port,
     fallback: () => 3000,
-    describe: 'TCP port the hub listens on (0 picks a free port).',
+    describe: 'TCP port the hub listens on: a whole number from 0 to 65535 (0 picks a free port).',
   }),
   publicUrl: setting({
     env: 'GOVBRIDGE_PUBLIC_URL',
@@ -70,26 +70,29 @@ export const settings = {
     fallback: (p) => `http://${p['host']}:${p['port']}`,
     defaultText: '`http://HOST:PORT`',
     describe:
-      'Issuer and public base URL. Set the same value on every process behind one load balancer so they share one issuer.',
+      'Issuer and public base URL: an absolute http:// or https:// URL (final slashes are removed). Must be https:// in production; when it is https://, `NODE_ENV` must be set explicitly. Set the same value on every process behind one load balancer so they share one issuer.',
   }),
   databaseUrl: setting({
     env: 'DATABASE_URL',
     schema: z
       .string()
       .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// or postgresql:// URL'),
-    describe: 'PostgreSQL connection URL. When unset, the hub uses the embedded SQLite file.',
+    describe:
+      'PostgreSQL connection URL, starting with `postgres://` or `postgresql://`. Required in production. When unset, the hub uses the embedded SQLite file.',
     secret: true,
   }),
   databaseSchema: setting({
     env: 'GOVBRIDGE_DATABASE_SCHEMA',
     schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier'),
-    describe: 'PostgreSQL schema to use (created if missing). Default: the connection’s search_path.',
+    describe:
+      'PostgreSQL schema to use (created if missing): a lower-case SQL identifier of 1 to 63 characters, `a-z`, `0-9` and `_`, not starting with a digit. Used only with `DATABASE_URL`. Default: the connection’s search_path.',
   }),
   sqlitePath: setting({
     env: 'GOVBRIDGE_SQLITE_PATH',
     schema: z.string().min(1, 'must not be empty'),
     fallback: () => './data/govbridge.db',
-    describe: 'SQLite database file used when `DATABASE_URL` is unset (`:memory:` for a throwaway database).',
+    describe:
+      'SQLite database file used when `DATABASE_URL` is unset (`:memory:` for a throwaway database). Must not be empty; a file that cannot be opened or migrated stops start-up.',
   }),
   keyEncryptionKey: setting({
     env: 'GOVBRIDGE_KEY_ENCRYPTION_KEY',
@@ -97,20 +100,20 @@ export const settings = {
       .string()
       .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 random bytes, base64url-encoded (43 characters)'),
     describe:
-      'Key (AES-256-GCM) that encrypts private keys kept in the database. Required in production; development uses a fixed, published development key.',
+      'Key (AES-256-GCM) that encrypts private keys kept in the database: 32 random bytes, base64url-encoded without padding, exactly 43 characters of `A-Z a-z 0-9 - _`. Required in production, where the published development key is refused; development uses that fixed, published development key.',
     secret: true,
   }),
   signingKeysFile: setting({
     env: 'GOVBRIDGE_SIGNING_KEYS_FILE',
     schema: z.string().min(1),
     describe:
-      'Production: path of a private JWKS (JSON) holding the hub’s ES256 signing keys (the first is active, the rest stay published). When set, the database key store is not used for signing.',
+      'Non-empty path of a private JWKS (JSON with a non-empty `keys` array) holding the hub’s ES256 signing keys: keys with `use: sig` (or no `use` and `alg: ES256`) are taken, and each must have a `kid`, `alg: ES256` and its private part `d`; the first is active, the rest stay published. Required in production: generated keys are refused. When set, the database key store is not used for signing.',
   }),
   notificationKeysFile: setting({
     env: 'GOVBRIDGE_NOTIFICATION_KEYS_FILE',
     schema: z.string().min(1),
     describe:
-      'Production: path of a private JWKS (JSON) holding the ES256 keys that sign Tell Us Once notifications (published at `/notifications/jwks.json`).',
+      'Non-empty path of a private JWKS (JSON with a non-empty `keys` array) holding the ES256 keys that sign Tell Us Once notifications (published at `/notifications/jwks.json`): each key with `use: sig` (or no `use` and `alg: ES256`) must have a `kid`, `alg: ES256` and its private part `d`; the first is active. Production never generates keys: start-up stops unless this file, or a key of this purpose already stored in the database, provides one.',
   }),
   simulators: setting({
     env: 'GOVBRIDGE_SIMULATORS',
@@ -118,27 +121,28 @@ export const settings = {
     fallback: (p) => p['nodeEnv'] !== 'production',
     defaultText: '`true` unless `NODE_ENV=production`',
     describe:
-      'Mount the built-in Singpass and GOV.UK One Login simulators under `/simulators/`. Refused in production.',
+      'Mount the built-in Singpass and GOV.UK One Login simulators under `/simulators/`: `true` or `false` (also `1`/`0`, `yes`/`no`). Refused in production.',
   }),
   demoServices: setting({
     env: 'GOVBRIDGE_DEMO_SERVICES',
     schema: bool,
     fallback: (p) => p['nodeEnv'] !== 'production',
     defaultText: '`true` unless `NODE_ENV=production`',
-    describe: 'Mount the demo relying-party services under `/demo/`. Refused in production.',
+    describe:
+      'Mount the demo relying-party services under `/demo/`: `true` or `false` (also `1`/`0`, `yes`/`no`). Refused in production.',
   }),
   initialAccessToken: setting({
     env: 'GOVBRIDGE_INITIAL_ACCESS_TOKEN',
     schema: z.string().min(32, 'must be at least 32 characters'),
     describe:
-      'Initial access token that protects Dynamic Client Registration (RFC 7591). When unset, dynamic registration is disabled.',
+      'Initial access token that protects Dynamic Client Registration (RFC 7591): at least 32 characters. When unset, dynamic registration is disabled.',
     secret: true,
   }),
   cookieSecret: setting({
     env: 'GOVBRIDGE_COOKIE_SECRET',
     schema: z.string().min(32, 'must be at least 32 characters'),
     describe:
-      'Secret that signs hub cookies. Required in production (shared by all processes); development generates one per database.',
+      'Secret that signs hub cookies: at least 32 characters. Required in production (shared by all processes); development generates one per database.',
     secret: true,
   }),
   logLevel: setting({
@@ -148,73 +152,76 @@ export const settings = {
     }),
     fallback: (p) => (p['nodeEnv'] === 'test' ? 'silent' : 'info'),
     defaultText: '`info` (`silent` when `NODE_ENV=test`)',
-    describe: 'pino log level.',
+    describe: 'pino log level: one of `fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`.',
   }),
   trustFrameworkPath: setting({
     env: 'GOVBRIDGE_TRUST_FRAMEWORK',
     schema: z.string().min(1),
     fallback: () => 'trust/trust-framework.yaml',
-    describe: 'Path of the trust-framework file (schemes, assurance mapping, attribute mapping).',
+    describe:
+      'Path of the trust-framework file (schemes, assurance mapping, attribute mapping). Must not be empty; the file, and `environments.yaml` in the same directory, are validated at start and a broken one stops start-up.',
   }),
   catalogueDir: setting({
     env: 'GOVBRIDGE_CATALOGUE_DIR',
     schema: z.string().min(1),
     fallback: () => 'catalogue',
     describe:
-      'Directory of the life-events catalogue (events, services, facts, dated parameters, rule cases), validated at start.',
+      'Directory of the life-events catalogue (events, services, facts, dated parameters, rule cases), validated at start against the trust framework’s attributes; a broken file stops start-up naming file, path and reason. Must not be empty.',
   }),
   upstreamTimeoutMs: setting({
     env: 'GOVBRIDGE_UPSTREAM_TIMEOUT_MS',
     schema: positiveMs,
     fallback: () => 5000,
-    describe: 'Timeout for every call from the hub to a national identity provider.',
+    describe:
+      'Timeout for every call from the hub to a national identity provider: a whole number of milliseconds from 1 to 600000.',
   }),
   notificationWorker: setting({
     env: 'GOVBRIDGE_NOTIFICATION_WORKER',
     schema: bool,
     fallback: () => true,
     describe:
-      'Run the Tell Us Once delivery worker in this process. Any number of processes may run it on PostgreSQL (rows are claimed with `FOR UPDATE SKIP LOCKED`).',
+      'Run the Tell Us Once delivery worker in this process: `true` or `false` (also `1`/`0`, `yes`/`no`). Any number of processes may run it on PostgreSQL (rows are claimed with `FOR UPDATE SKIP LOCKED`).',
   }),
   notificationConcurrency: setting({
     env: 'GOVBRIDGE_NOTIFICATION_CONCURRENCY',
     schema: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(1000),
     fallback: () => 64,
-    describe: 'Notifications one process sends at once.',
+    describe: 'Notifications one process sends at once: a whole number from 1 to 1000.',
   }),
   notificationLeaseMs: setting({
     env: 'GOVBRIDGE_NOTIFICATION_LEASE_MS',
     schema: positiveMs,
     fallback: () => 60_000,
     describe:
-      'How long a claimed notification stays with the process that claimed it: after a crash, its notifications are sent again (receivers drop the repeat by its idempotency key) once this has passed.',
+      'How long a claimed notification stays with the process that claimed it: after a crash, its notifications are sent again (receivers drop the repeat by its idempotency key) once this has passed. A whole number of milliseconds from 1 to 600000.',
   }),
   notificationTimeoutMs: setting({
     env: 'GOVBRIDGE_NOTIFICATION_TIMEOUT_MS',
     schema: positiveMs,
     fallback: () => 10_000,
-    describe: 'Timeout for one delivery to an agency (connect, send, answer); a timeout is retried.',
+    describe:
+      'Timeout for one delivery to an agency (connect, send, answer); a timeout is retried. A whole number of milliseconds from 1 to 600000.',
   }),
   notificationPollMs: setting({
     env: 'GOVBRIDGE_NOTIFICATION_POLL_MS',
     schema: positiveMs,
     fallback: () => 250,
     describe:
-      'How often an idle worker looks for due notifications (a report made in the same process wakes it at once).',
+      'How often an idle worker looks for due notifications (a report made in the same process wakes it at once). A whole number of milliseconds from 1 to 600000.',
   }),
   notificationBackoffMs: setting({
     env: 'GOVBRIDGE_NOTIFICATION_BACKOFF_MS',
     schema: positiveMs,
     fallback: () => 2_000,
     describe:
-      'First retry delay; each retry doubles it (with jitter) up to 6 hours. `Retry-After` from a 429 or 503 is honoured up to 24 hours.',
+      'First retry delay, a whole number of milliseconds from 1 to 600000; each retry doubles it (with jitter) up to 6 hours. `Retry-After` from a 429 or 503 is honoured up to 24 hours.',
   }),
   notificationMaxAttempts: setting({
     env: 'GOVBRIDGE_NOTIFICATION_MAX_ATTEMPTS',
     schema: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(50),
     fallback: () => 12,
     describe:
-      'Attempts before a notification goes to the dead letters, for agencies that do not set their own limit.',
+      'Attempts before a notification goes to the dead letters, for agencies that do not set their own limit: a whole number from 1 to 50.',
   }),
   ledgerOrigin: setting({
     env: 'GOVBRIDGE_LEDGER_ORIGIN',
@@ -224,19 +231,20 @@ export const settings = {
     fallback: (p) => `${new URL(String(p['publicUrl'])).hostname}/ledger`,
     defaultText: '`<public URL host name>/ledger`',
     describe:
-      'Origin line of the transparency ledger’s checkpoints (C2SP tlog-checkpoint), also the name of its signing key. Never change it for a running log.',
+      'Origin line of the transparency ledger’s checkpoints (C2SP tlog-checkpoint), also the name of its signing key: 1 to 200 characters of letters, digits and `. : / _ -` (a schema-less URL-like name: no spaces, no `+`). Never change it for a running log.',
   }),
   ledgerKeysFile: setting({
     env: 'GOVBRIDGE_LEDGER_KEYS_FILE',
     schema: z.string().min(1),
     describe:
-      'Production: path of a private JWKS (JSON) holding the Ed25519 key (OKP, alg EdDSA) that signs ledger checkpoints.',
+      'Non-empty path of a private JWKS (JSON with a non-empty `keys` array) holding the Ed25519 key (OKP, `alg: EdDSA`) that signs ledger checkpoints: each key with `use: sig` (or no `use` and `alg: EdDSA`) must have a `kid`, `alg: EdDSA` and its private part `d`; the first is active. Production never generates keys: start-up stops unless this file, or a key of this purpose already stored in the database, provides one.',
   }),
   ledgerCheckpointMs: setting({
     env: 'GOVBRIDGE_LEDGER_CHECKPOINT_MS',
     schema: positiveMs,
     fallback: () => 2_000,
-    describe: 'How often a hub process signs a new ledger checkpoint when entries were added.',
+    describe:
+      'How often a hub process signs a new ledger checkpoint when entries were added: a whole number of milliseconds from 1 to 600000.',
   }),
   ledgerWitnessKeys: setting({
     env: 'GOVBRIDGE_LEDGER_WITNESS_KEYS',
@@ -249,7 +257,7 @@ export const settings = {
     fallback: () => [],
     defaultText: 'none',
     describe:
-      'Comma-separated cosigner verifier keys (C2SP tlog-cosignature, type 0x04) of witnesses — for example the other country’s hub — whose cosignatures of our checkpoints are accepted and published.',
+      'Comma-separated cosigner verifier keys (C2SP tlog-cosignature) of witnesses — for example the other country’s hub — whose cosignatures of our checkpoints are accepted and published. Each is `<name>+<key id: 8 lower-case hex digits>+<base64 key>`, of type 0x04 (cosignature) with a 32-byte Ed25519 key, and its key id must match name and key; an invalid one stops start-up.',
   }),
   ledgerWitnessedLogs: setting({
     env: 'GOVBRIDGE_LEDGER_WITNESSED_LOGS',
@@ -262,26 +270,26 @@ export const settings = {
     fallback: () => [],
     defaultText: 'none',
     describe:
-      'Comma-separated verifier keys (`<origin>+<key id>+<key>`) of other hubs’ ledgers this hub witnesses: it cosigns their checkpoints at `POST /ledger/witness/add-checkpoint` after checking consistency with what it cosigned before.',
+      'Comma-separated verifier keys (`<origin>+<key id: 8 lower-case hex digits>+<base64 key>`, type 0x01 Ed25519 with a 32-byte key, key id matching name and key; an invalid one stops start-up) of other hubs’ ledgers this hub witnesses: it cosigns their checkpoints at `POST /ledger/witness/add-checkpoint` after checking consistency with what it cosigned before.',
   }),
   adminToken: setting({
     env: 'GOVBRIDGE_ADMIN_TOKEN',
     schema: z.string().min(32, 'must be at least 32 characters'),
     describe:
-      'Bearer token for the operator API under `/admin/api/` (agencies, notification queues, dead letters, replay). When unset, the operator API is off (404) and operators use the CLI.',
+      'Bearer token for the operator API under `/admin/api/` (agencies, notification queues, dead letters, replay): at least 32 characters. When unset, the operator API is off (404) and operators use the CLI.',
     secret: true,
   }),
   singpassSimulatorScenario: setting({
     env: 'GOVBRIDGE_SINGPASS_SIMULATOR_SCENARIO',
     schema: z.string().regex(/^[a-z_]{1,40}$/, 'must be a scenario name'),
     describe:
-      'Error scenario the built-in Singpass simulator plays for every login that does not pick one with `login_hint` (see `src/simulators/singpass/README.md`).',
+      'Error scenario the built-in Singpass simulator plays for every login that does not pick one with `login_hint`: 1 to 40 characters of `a-z` and `_`, and, when simulators are on, one of the scenario names in `src/simulators/singpass/README.md` (another stops start-up).',
   }),
   oneloginSimulatorScenario: setting({
     env: 'GOVBRIDGE_ONELOGIN_SIMULATOR_SCENARIO',
     schema: z.string().regex(/^[a-z_]{1,40}$/, 'must be a scenario name'),
     describe:
-      'Error scenario the built-in One Login simulator plays for every login that does not pick one with `login_hint` (see `src/simulators/onelogin/README.md`).',
+      'Error scenario the built-in One Login simulator plays for every login that does not pick one with `login_hint`: 1 to 40 characters of `a-z` and `_`, and, when simulators are on, one of the scenario names in `src/simulators/onelogin/README.md` (another stops start-up).',
   }),
   singpassProfile: setting({
     env: 'GOVBRIDGE_SINGPASS_PROFILE',
@@ -299,20 +307,20 @@ export const settings = {
         : undefined,
     defaultText: 'the built-in simulator when simulators are on',
     describe:
-      'Singpass issuer; discovery is read from `<issuer>/.well-known/openid-configuration`. Staging FAPI: `https://stg-id.singpass.gov.sg/fapi`.',
+      'Singpass issuer: an absolute http:// or https:// URL without query or fragment (OIDC Core §2), kept exactly as written and compared character for character with the discovery document’s `issuer`; discovery is read from `<issuer>/.well-known/openid-configuration`. Must be https:// in production. Singpass is enabled when this and the client id are set. Staging FAPI: `https://stg-id.singpass.gov.sg/fapi`.',
   }),
   singpassClientId: setting({
     env: 'GOVBRIDGE_SINGPASS_CLIENT_ID',
     schema: z.string().min(1),
     fallback: (p) => (p['simulators'] ? 'govbridge-hub' : undefined),
     defaultText: '`govbridge-hub` with the simulator',
-    describe: 'Client id the hub registered with Singpass.',
+    describe: 'Client id the hub registered with Singpass. Must not be empty.',
   }),
   singpassKeysFile: setting({
     env: 'GOVBRIDGE_SINGPASS_KEYS_FILE',
     schema: z.string().min(1),
     describe:
-      'Private JWKS file with the hub’s Singpass keys: one ES256 `sig` key and one ECDH-ES `enc` key. Development generates and stores them.',
+      'Non-empty path of a private JWKS file (JSON with a non-empty `keys` array) with the hub’s Singpass keys: `use: sig` keys with `alg: ES256` and `use: enc` keys with `alg: ECDH-ES+A256KW` (a key without `use` is taken by its `alg`), each with a `kid` and its private part `d`; the first of each is active. Required in production when Singpass is enabled; and production never generates keys, so even with Singpass off start-up stops unless this file, or keys of these purposes already stored in the database, provide them. Development generates and stores them.',
   }),
   oneloginIssuer: setting({
     env: 'GOVBRIDGE_ONELOGIN_ISSUER',
@@ -320,20 +328,20 @@ export const settings = {
     fallback: (p) => (p['simulators'] ? `${p['publicUrl']}/simulators/onelogin` : undefined),
     defaultText: 'the built-in simulator when simulators are on',
     describe:
-      'GOV.UK One Login issuer, exactly as its discovery document states it (integration: `https://oidc.integration.account.gov.uk/`, with the final slash). Discovery is read from `<issuer>/.well-known/openid-configuration`.',
+      'GOV.UK One Login issuer: an absolute http:// or https:// URL without query or fragment (OIDC Core §2), kept exactly as written and compared character for character with the discovery document’s `issuer` (integration: `https://oidc.integration.account.gov.uk/`, with the final slash). Discovery is read from `<issuer>/.well-known/openid-configuration`. Must be https:// in production. One Login is enabled when this, the client id, the DID URL and the identity issuer are all set.',
   }),
   oneloginClientId: setting({
     env: 'GOVBRIDGE_ONELOGIN_CLIENT_ID',
     schema: z.string().min(1),
     fallback: (p) => (p['simulators'] ? 'govbridge-hub' : undefined),
     defaultText: '`govbridge-hub` with the simulator',
-    describe: 'Client id the hub registered with GOV.UK One Login.',
+    describe: 'Client id the hub registered with GOV.UK One Login. Must not be empty.',
   }),
   oneloginKeysFile: setting({
     env: 'GOVBRIDGE_ONELOGIN_KEYS_FILE',
     schema: z.string().min(1),
     describe:
-      'Private JWKS file with the hub’s One Login RS256 signing key. Development generates and stores it.',
+      'Non-empty path of a private JWKS file (JSON with a non-empty `keys` array) with the hub’s One Login signing keys: each key with `use: sig` (or no `use` and `alg: RS256`) must be RSA with a `kid`, `alg: RS256` and its private part `d`; the first is active. Required in production when One Login is enabled; and production never generates keys, so even with One Login off start-up stops unless this file, or a key of this purpose already stored in the database, provides one. Development generates and stores it.',
   }),
   oneloginDidUrl: setting({
     env: 'GOVBRIDGE_ONELOGIN_DID_URL',
@@ -342,7 +350,7 @@ export const settings = {
       p['simulators'] ? `${p['publicUrl']}/simulators/onelogin/identity/.well-known/did.json` : undefined,
     defaultText: 'the simulator’s when simulators are on',
     describe:
-      'Pinned DID document of the identity issuer that signs `coreIdentityJWT` (integration: `https://identity.integration.account.gov.uk/.well-known/did.json`). Never resolved generically.',
+      'Pinned DID document of the identity issuer that signs `coreIdentityJWT` (integration: `https://identity.integration.account.gov.uk/.well-known/did.json`): an absolute http:// or https:// URL (final slashes are removed). Must be https:// in production. Never resolved generically.',
   }),
   oneloginIdentityIssuer: setting({
     env: 'GOVBRIDGE_ONELOGIN_IDENTITY_ISSUER',
@@ -350,7 +358,7 @@ export const settings = {
     fallback: (p) => (p['simulators'] ? `${p['publicUrl']}/simulators/onelogin/identity/` : undefined),
     defaultText: 'the simulator’s when simulators are on',
     describe:
-      'Expected `iss` of `coreIdentityJWT` (integration: `https://identity.integration.account.gov.uk/`).',
+      'Expected `iss` of `coreIdentityJWT` (integration: `https://identity.integration.account.gov.uk/`): an absolute http:// or https:// URL, stored with exactly one final `/`. Must be https:// in production.',
   }),
   oneloginRequestObjectClaims: setting({
     env: 'GOVBRIDGE_ONELOGIN_REQUEST_OBJECT_CLAIMS',
