@@ -65,5 +65,5 @@ function takePushed(ctx: SimulatorContext, query: URLSearchParams): PendingAutho
 function legacyRequest(ctx: SimulatorContext, query: URLSearchParams): PendingAuthorization {
   const client = ctx.clientKeys.client(query.get('client_id') ?? '');
   if (client === undefined) throw new OAuthError('unauthorized_client', 'unknown client_id');
-  return validateAuthorizationRequest(query, client, 'legacy', randomId(24), undefined);
+  return validateAuthorizationRequest(query, client, 'legacy', randomId(24), undefined, ctx.scopesSupported);
 }

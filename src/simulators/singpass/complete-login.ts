@@ -1,12 +1,14 @@
 import { randomId } from '../../kernel/index.ts';
 import type { SimulatorContext } from './create-simulator-context.ts';
 import { authenticate, type Loa, type Persona } from './personas.ts';
+import { effectsOf } from './scenarios.ts';
 import type { PendingAuthorization, Scenario } from './types.ts';
 
 /**
  * Ends the person's part of a login: the redirect back to the client with a code, or with an error
  * (OIDC Core §3.1.2.5 and §3.1.2.6). Under FAPI the response carries `iss` (RFC 9207), as Singpass
- * advertises `authorization_response_iss_parameter_supported`.
+ * advertises `authorization_response_iss_parameter_supported` — unless the simulator is set not to
+ * (`issParameter: false`) or the scenario leaves it out (`no_iss`, `mockpass_fapi`).
  */
 export function completeLogin(
   ctx: SimulatorContext,
@@ -26,7 +28,9 @@ export function completeLogin(
     const wanted = requestedLoa(pending.acrValues);
     // `lower_assurance`: the login succeeds one level below what was asked (never below 1).
     const target = scenario === 'lower_assurance' ? (Math.max(1, wanted - 1) as Loa) : wanted;
-    const { loa, amr } = authenticate(persona, target);
+    const { loa, amr } = effectsOf(scenario).loa1Only
+      ? { loa: 1, amr: ['pwd'] }
+      : authenticate(persona, target);
     const code = randomId(32);
     ctx.codes.set(
       code,
@@ -43,7 +47,8 @@ export function completeLogin(
     set('code', code);
   }
   set('state', pending.state);
-  if (pending.profile === 'fapi') set('iss', ctx.issuer('fapi'));
+  if (pending.profile === 'fapi' && ctx.issParameter && !effectsOf(scenario).withoutIss)
+    set('iss', ctx.issuer('fapi'));
   return url.toString();
 }
 

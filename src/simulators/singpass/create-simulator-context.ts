@@ -25,6 +25,9 @@ export interface SimulatorContext {
   readonly requireDpopNonce: boolean;
   readonly requestUriTtlSeconds: number;
   readonly codeTtlSeconds: number;
+  readonly userinfoEndpoint: boolean;
+  readonly issParameter: boolean;
+  readonly scopesSupported: readonly string[];
   readonly clients: readonly SimulatorClient[];
   readonly keys: SimulatorKeys;
   readonly clientKeys: ClientKeyResolver;
@@ -44,6 +47,21 @@ export interface SimulatorContext {
 }
 
 export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
+
+/** Discovery `scopes_supported` unless configured: OIDC, Singpass identity and the personas' Myinfo. */
+export const DEFAULT_SCOPES_SUPPORTED: readonly string[] = [
+  'openid',
+  'user.identity',
+  'uinfin',
+  'name',
+  'sex',
+  'dob',
+  'nationality',
+  'residentialstatus',
+  'regadd',
+  'mobileno',
+  'email',
+];
 
 export async function createSimulatorContext(options: SingpassSimulatorOptions): Promise<SimulatorContext> {
   const clock = options.clock ?? systemClock;
@@ -67,6 +85,9 @@ export async function createSimulatorContext(options: SingpassSimulatorOptions):
     requireDpopNonce: options.requireDpopNonce ?? false,
     requestUriTtlSeconds: options.requestUriTtlSeconds ?? 60,
     codeTtlSeconds: options.codeTtlSeconds ?? 60,
+    userinfoEndpoint: options.userinfoEndpoint ?? true,
+    issParameter: options.issParameter ?? true,
+    scopesSupported: options.scopesSupported ?? DEFAULT_SCOPES_SUPPORTED,
     clients: options.clients,
     keys: await createSimulatorKeys(),
     clientKeys: createClientKeyResolver(options.clients, options.fetch ?? fetch),

@@ -45,7 +45,7 @@ export function parController(ctx: SimulatorContext) {
       const id = randomId(24);
       ctx.pushed.set(
         id,
-        validateAuthorizationRequest(body, client, 'fapi', id, jkt),
+        validateAuthorizationRequest(body, client, 'fapi', id, jkt, ctx.scopesSupported),
         ctx.requestUriTtlSeconds,
       );
       return reply

@@ -124,6 +124,56 @@ describe('Singpass simulator: scenarios', () => {
     assert.equal(claims.acr, 'urn:singpass:authentication:loa:1');
   });
 
+  // What the real service and MockPass are known to send, each selectable per login.
+  it('enc_a256gcm: ID token and userinfo sealed with A256GCM while discovery lists A256CBC-HS512', async () => {
+    const discovery = await flow.call('GET', `${flow.fapi}/.well-known/openid-configuration`);
+    assert.deepEqual(discovery.json.id_token_encryption_enc_values_supported, ['A256CBC-HS512']);
+    const { token } = await loginAndToken('fapi', 'sg-pr:enc_a256gcm');
+    assert.equal((await openForTest(client, String(token.json.id_token))).header.enc, 'A256GCM');
+    const normal = await loginAndToken('fapi', 'sg-pr');
+    assert.equal((await openForTest(client, String(normal.token.json.id_token))).header.enc, 'A256CBC-HS512');
+  });
+
+  it('float_times: iat, exp and auth_time carry fractions of a second', async () => {
+    const { token } = await loginAndToken('fapi', 'sg-pr:float_times');
+    const { claims } = await openForTest(client, String(token.json.id_token));
+    for (const k of ['iat', 'exp', 'auth_time']) {
+      assert.equal(typeof claims[k], 'number', k);
+      assert.ok(!Number.isInteger(claims[k]), `${k} has a fraction`);
+    }
+  });
+
+  it('no_expires_in: the token response has no expires_in', async () => {
+    const { token } = await loginAndToken('fapi', 'sg-pr:no_expires_in');
+    assert.equal(token.status, 200);
+    assert.equal('expires_in' in token.json, false);
+    assert.equal((await loginAndToken('fapi', 'sg-pr')).token.json.expires_in, 1800);
+  });
+
+  it('no_iss: the FAPI callback has no iss although discovery announces it', async () => {
+    const login = await flow.fapiLogin('sg-pr:no_iss');
+    assert.ok(login.callback.get('code'));
+    assert.equal(login.callback.get('iss'), null);
+    assert.equal((await flow.fapiLogin('sg-pr')).callback.get('iss'), `${sim.baseUrl}/fapi`);
+  });
+
+  it('mockpass_fapi: loa:1 + pwd whatever asked, A256GCM, fractional iat, no expires_in, no iss', async () => {
+    const { login, token } = await loginAndToken('fapi', 'sg-citizen-mid:mockpass_fapi');
+    assert.equal(login.callback.get('iss'), null);
+    assert.equal('expires_in' in token.json, false);
+    const { header, claims } = await openForTest(client, String(token.json.id_token));
+    assert.equal(header.enc, 'A256GCM');
+    assert.equal(claims.acr, 'urn:singpass:authentication:loa:1');
+    assert.deepEqual(claims.amr, ['pwd']);
+    assert.ok(!Number.isInteger(claims.iat));
+    assert.deepEqual(claims.sub_attributes, {
+      account_type: 'standard',
+      identity_number: 'S7912345E',
+      identity_coi: 'SG',
+      name: 'TEO KAI MING DANIEL',
+    });
+  });
+
   it('loa:3 gives face verification to a persona who has it', async () => {
     const login = await flow.fapiLogin('sg-citizen-young', {
       acr_values: 'urn:singpass:authentication:loa:3',
@@ -162,6 +212,40 @@ describe('Singpass simulator: settings', () => {
         dpop: login.dpop,
       });
       assert.equal((await openForTest(client, String(token.json.id_token))).header.enc, 'A256GCM');
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('a Login-app deployment: no userinfo endpoint, no iss, a short scopes_supported enforced', async () => {
+    const client = await createTestClient();
+    const sim = await start(client, {
+      userinfoEndpoint: false,
+      issParameter: false,
+      scopesSupported: ['openid', 'user.identity', 'name'],
+    });
+    try {
+      const flow = createFlow(sim.app, sim.baseUrl, client);
+      const d = (await flow.call('GET', `${flow.fapi}/.well-known/openid-configuration`)).json;
+      assert.equal(d.userinfo_endpoint, undefined);
+      assert.equal(d.authorization_response_iss_parameter_supported, undefined);
+      assert.deepEqual(d.scopes_supported, ['openid', 'user.identity', 'name']);
+      // The test client asks for uinfin dob regadd too: refused as a whole (RFC 6749 §4.1.2.1).
+      const refused = await flow.par();
+      assert.equal(refused.res.status, 400);
+      assert.equal(refused.res.json.error, 'invalid_scope');
+      assert.match(String(refused.res.json.error_description), /uinfin dob regadd/);
+      const login = await flow.fapiLogin('sg-citizen-mid', { scope: 'openid user.identity name' });
+      assert.ok(login.callback.get('code'));
+      assert.equal(login.callback.get('iss'), null);
+      const token = await flow.token('fapi', login.callback.get('code')!, {
+        verifier: login.verifier,
+        dpop: login.dpop,
+      });
+      const { claims } = await openForTest(client, String(token.json.id_token));
+      assert.equal((claims.sub_attributes as Record<string, unknown>).name, 'TEO KAI MING DANIEL');
+      const userinfo = await flow.call('GET', `${flow.fapi}/userinfo`);
+      assert.equal(userinfo.status, 404);
     } finally {
       await sim.close();
     }

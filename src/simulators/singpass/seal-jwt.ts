@@ -11,6 +11,7 @@ export async function sealJwt(
   clientId: string,
   claims: Record<string, unknown>,
   rogue = false,
+  enc: 'A256CBC-HS512' | 'A256GCM' = ctx.contentEncryption,
 ): Promise<string> {
   const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: ctx.keys.kid })
@@ -19,7 +20,7 @@ export async function sealJwt(
   return new CompactEncrypt(new TextEncoder().encode(jws))
     .setProtectedHeader({
       alg: target.alg,
-      enc: ctx.contentEncryption,
+      enc,
       cty: 'JWT',
       ...(target.kid === undefined ? {} : { kid: target.kid }),
     })

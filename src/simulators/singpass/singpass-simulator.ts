@@ -42,8 +42,10 @@ export async function singpassSimulator(
     );
     fastify.get(`${at}/auth`, authorizeController(ctx, profile));
     fastify.post(`${at}/token`, tokenController(ctx, profile));
-    fastify.get(`${at}/userinfo`, userinfoController(ctx, profile));
-    fastify.post(`${at}/userinfo`, userinfoController(ctx, profile));
+    if (ctx.userinfoEndpoint) {
+      fastify.get(`${at}/userinfo`, userinfoController(ctx, profile));
+      fastify.post(`${at}/userinfo`, userinfoController(ctx, profile));
+    }
   }
   fastify.post('/fapi/par', parController(ctx));
   fastify.post('/login', loginController(ctx));

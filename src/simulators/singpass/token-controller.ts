@@ -6,6 +6,7 @@ import type { SimulatorContext } from './create-simulator-context.ts';
 import { formBody } from './par-controller.ts';
 import { findPersona } from './personas.ts';
 import { OAuthError, sendOAuthError } from './protocol-error.ts';
+import { effectsOf } from './scenarios.ts';
 import { sealJwt } from './seal-jwt.ts';
 import type { IssuedCode, SingpassProfile } from './types.ts';
 import { verifyClientAssertion } from './verify-client-assertion.ts';
@@ -19,7 +20,8 @@ import { verifyDpopProof } from './verify-dpop-proof.ts';
  *   for the first (RFC 6749 §4.1.2);
  * - the code belongs to the client, `redirect_uri` equals the one of the request;
  * - PKCE: BASE64URL(SHA-256(code_verifier)) equals the challenge (RFC 7636 §4.6);
- * - answer `token_type: DPoP` (FAPI) or `Bearer` (legacy) with the sealed ID token.
+ * - answer `token_type: DPoP` (FAPI) or `Bearer` (legacy) with the sealed ID token (and
+ *   `expires_in`, except in the `no_expires_in` and `mockpass_fapi` scenarios).
  * Scenarios `down` (503) and `slow` (delay) act before anything else, like a failing upstream.
  */
 export function tokenController(ctx: SimulatorContext, profile: SingpassProfile) {
@@ -114,6 +116,7 @@ async function issueTokens(
     sha256b64u(accessToken),
     {
       profile: pending.profile,
+      scenario,
       clientId: pending.clientId,
       personaId: persona.id,
       scopes: pending.scopes,
@@ -124,25 +127,34 @@ async function issueTokens(
   );
   ctx.usedCodes.set(codeValue, accessToken, ttl);
 
+  const effects = effectsOf(scenario);
+  // `float_times` / `mockpass_fapi`: NumericDates with a fraction, as MockPass's `Date.now() / 1000`.
+  const time = (t: number): number => (effects.fractionalTimes ? t + 0.123 : t);
   const subAttributes = pending.profile === 'fapi' ? subAttributesOf(persona, pending.scopes) : undefined;
   const claims: Record<string, unknown> = {
     iss: ctx.issuer(pending.profile),
     aud: scenario === 'wrong_audience' ? 'another-client-id' : pending.clientId,
     sub: subject,
-    iat: scenario === 'expired_token' ? now - 900 : now,
-    exp: scenario === 'expired_token' ? now - 300 : now + 600,
+    iat: time(scenario === 'expired_token' ? now - 900 : now),
+    exp: time(scenario === 'expired_token' ? now - 300 : now + 600),
     nonce: scenario === 'wrong_nonce' ? randomId(16) : pending.nonce,
     amr: code.amr,
     acr: code.acr,
-    auth_time: code.authTime,
+    auth_time: time(code.authTime),
     ...(pending.profile === 'fapi' ? { sub_type: 'user' } : {}),
     ...(subAttributes === undefined ? {} : { sub_attributes: subAttributes }),
   };
-  const idToken = await sealJwt(ctx, pending.clientId, claims, scenario === 'bad_signature');
+  const idToken = await sealJwt(
+    ctx,
+    pending.clientId,
+    claims,
+    scenario === 'bad_signature',
+    effects.contentEncryption,
+  );
   return {
     access_token: accessToken,
     token_type: pending.profile === 'fapi' ? 'DPoP' : 'Bearer',
-    expires_in: ttl,
+    ...(effects.withoutExpiresIn ? {} : { expires_in: ttl }),
     scope: pending.scopes.join(' '),
     id_token: idToken,
   };

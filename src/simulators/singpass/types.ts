@@ -18,7 +18,12 @@ export type Scenario =
   | 'wrong_audience'
   | 'lower_assurance'
   | 'slow'
-  | 'down';
+  | 'down'
+  | 'enc_a256gcm'
+  | 'float_times'
+  | 'no_expires_in'
+  | 'no_iss'
+  | 'mockpass_fapi';
 
 export interface SimulatorClient {
   readonly clientId: string;
@@ -51,6 +56,22 @@ export interface SingpassSimulatorOptions {
   readonly codeTtlSeconds?: number | undefined;
   /** Used to fetch client JWKS (tests may inject one). */
   readonly fetch?: typeof fetch | undefined;
+  /**
+   * Serve userinfo (default true). False: discovery has no `userinfo_endpoint` and there is no
+   * userinfo route, as for a Login app (no Myinfo) or MockPass's FAPI mode; name, email and mobile
+   * then come only in the ID token's `sub_attributes`.
+   */
+  readonly userinfoEndpoint?: boolean | undefined;
+  /**
+   * FAPI: announce `authorization_response_iss_parameter_supported` and put `iss` on every callback
+   * (RFC 9207; default true, as Singpass). False: neither, as MockPass's FAPI mode.
+   */
+  readonly issParameter?: boolean | undefined;
+  /**
+   * Discovery `scopes_supported`; an authorization request with any other scope is refused with
+   * `invalid_scope` (default: openid, user.identity and the Myinfo scopes the personas carry).
+   */
+  readonly scopesSupported?: readonly string[] | undefined;
 }
 
 /** A pushed (FAPI) or query (legacy) authorization request that passed validation. */
@@ -81,6 +102,8 @@ export interface IssuedCode {
 
 export interface IssuedAccessToken {
   readonly profile: SingpassProfile;
+  /** The login's scenario (userinfo is sealed as the scenario says). */
+  readonly scenario: Scenario;
   readonly clientId: string;
   readonly personaId: string;
   readonly scopes: readonly string[];

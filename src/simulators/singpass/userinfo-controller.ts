@@ -4,6 +4,7 @@ import { personInfoOf } from './build-claims.ts';
 import type { SimulatorContext } from './create-simulator-context.ts';
 import { findPersona } from './personas.ts';
 import { OAuthError, sendOAuthError } from './protocol-error.ts';
+import { effectsOf } from './scenarios.ts';
 import { sealJwt } from './seal-jwt.ts';
 import type { SingpassProfile } from './types.ts';
 import { verifyDpopProof } from './verify-dpop-proof.ts';
@@ -62,7 +63,9 @@ export function userinfoController(ctx: SimulatorContext, profile: SingpassProfi
       return reply
         .type('application/jwt')
         .header('cache-control', 'no-store')
-        .send(await sealJwt(ctx, issued.clientId, claims));
+        .send(
+          await sealJwt(ctx, issued.clientId, claims, false, effectsOf(issued.scenario).contentEncryption),
+        );
     } catch (err) {
       if (err instanceof OAuthError) return sendOAuthError(reply, err);
       throw err;

@@ -5,7 +5,8 @@ import type { PendingAuthorization, SimulatorClient, SingpassProfile } from './t
 
 /**
  * The authorization request parameters both profiles share (OIDC Core §3.1.2.1; RFC 7636 §4.3;
- * Singpass "1. Authorization Request"): `response_type=code`, `scope` containing `openid`, a
+ * Singpass "1. Authorization Request"): `response_type=code`, `scope` containing `openid` and
+ * nothing outside discovery's `scopes_supported` (RFC 6749 §4.1.2.1 `invalid_scope`), a
  * registered `redirect_uri` (exact match), `state` and `nonce`, PKCE with `S256` (mandatory under
  * FAPI, checked when sent under legacy), `acr_values` from the Singpass vocabulary.
  */
@@ -17,6 +18,7 @@ export function validateAuthorizationRequest(
   profile: SingpassProfile,
   id: string,
   dpopJkt: string | undefined,
+  scopesSupported: readonly string[],
 ): PendingAuthorization {
   const invalid = (why: string): never => {
     throw new OAuthError('invalid_request', why);
@@ -28,6 +30,9 @@ export function validateAuthorizationRequest(
   }
   const scopes = (params.get('scope') ?? '').split(' ').filter((s) => s !== '');
   if (!scopes.includes('openid')) throw new OAuthError('invalid_scope', 'scope must include openid');
+  const unknown = scopes.filter((s) => !scopesSupported.includes(s));
+  if (unknown.length > 0)
+    throw new OAuthError('invalid_scope', `unsupported scope ${unknown.join(' ')} (see scopes_supported)`);
   const state = params.get('state') ?? invalid('state is missing');
   const nonce = params.get('nonce') ?? invalid('nonce is missing');
   const codeChallenge = params.get('code_challenge') ?? undefined;
