@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { after, before } from 'node:test';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -7,7 +8,33 @@ import { type Browser, chromium, type Page } from 'playwright-core';
  * accessibility. One browser per test file: `const browser = useBrowser();` at the top of the file,
  * then `const page = await browser().newPage()` in each test (close it, or its context, after).
  */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const CHROMIUM_PATH = process.env.GOVBRIDGE_CHROMIUM || '/usr/bin/chromium';
+
+/** The command that installs the browser the tests drive (DEVELOPERS.md). */
+export const CHROMIUM_INSTALL = 'apt-get update && apt-get install -y chromium';
+
+/**
+ * Fail at once, with the command that installs it, when the browser is not there: without this
+ * check a fresh machine spent minutes in the browser tests before failing. GOVBRIDGE_CHROMIUM
+ * points the tests at another executable (a test of this check points it at a missing file).
+ */
+export function checkChromium(path: string = CHROMIUM_PATH): void {
+  let problem: string | undefined;
+  try {
+    if (!statSync(path).isFile()) problem = 'is not a file';
+    else accessSync(path, constants.X_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    problem = problem ?? (code === 'ENOENT' ? 'is missing' : 'is not executable');
+  }
+  if (problem) {
+    throw new Error(
+      `The browser tests need Chromium, and ${path} ${problem}. Install it with:\n` +
+        `  ${CHROMIUM_INSTALL}\n` +
+        '(or set GOVBRIDGE_CHROMIUM to the path of a Chromium executable)',
+    );
+  }
+}
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -24,7 +51,13 @@ const CHROMIUM_ARGS = [
 export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  checkChromium();
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    timeout: 30_000,
+  });
 }
 
 /** Launch one Chromium before the file's tests and close it after; returns a getter. */
