@@ -18,6 +18,8 @@ const allowed = {
   notifications: ['kernel', 'storage', 'policy', 'ledger'],
   simulators: ['kernel'],
   demo: ['kernel', 'storage'],
+  // Metrics and (later) tracing: no domain logic; domain modules take observer interfaces instead.
+  observability: ['kernel', 'config'],
   web: [
     'kernel',
     'config',
@@ -57,6 +59,8 @@ const libraryRules = [
   ['database drivers', ['storage/dialects'], '^node_modules/(pg|pg-pool)/|^node:sqlite$|^sqlite$'],
   // The expression engine stays behind rules/: callers see compiled expressions and outcomes, never CEL.
   ['cel-js', ['rules'], '^node_modules/@marcbachmann/cel-js/'],
+  // prom-client stays behind observability/ (ADR 14): modules report through observer interfaces.
+  ['prom-client', ['observability'], '^node_modules/prom-client/'],
   // Cedar stays behind policy/: callers see decisions with policy ids and reasons, never Cedar.
   ['cedar', ['policy'], '^node_modules/@cedar-policy/'],
 ].map(([lib, where, to]) => ({

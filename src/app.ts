@@ -39,6 +39,7 @@ import {
   NotificationOperator,
   ReportService,
 } from './notifications/index.ts';
+import { createHubMetrics, type HubMetrics, startMetricsServer } from './observability/index.ts';
 import { loadPolicyEngine, type PolicyEngine } from './policy/index.ts';
 import {
   ONELOGIN_SCENARIOS,
@@ -106,6 +107,8 @@ export interface AppContext {
   };
   kek: Uint8Array;
   secrets: { cookieSecret: string; pairwiseSalt: string };
+  /** Prometheus metrics of this hub (ADR 14); served on GOVBRIDGE_METRICS_PORT when set. */
+  metrics: HubMetrics;
   close(): Promise<void>;
 }
 
@@ -118,6 +121,8 @@ export async function openContext(config: Config): Promise<AppContext> {
   // So are the hosting environments and the release policy (Cedar, strictly validated).
   const environments = environmentRegistry(config);
   const policy = loadPolicyEngine({ dir: POLICIES_DIR, trust, environments });
+  const metrics = createHubMetrics();
+  policy.observe(metrics.policy);
   const storage = await openStorage({
     databaseUrl: config.databaseUrl,
     sqlitePath: config.sqlitePath,
@@ -235,10 +240,11 @@ export async function openContext(config: Config): Promise<AppContext> {
       keys,
       keyPurposes: Object.keys(KEY_PURPOSES),
       clients,
-      consents: new ConsentService(storage),
+      consents: new ConsentService(storage, systemClock, metrics.consent),
       grantClaims: new GrantClaimsStore(storage, kek),
       kek,
       secrets: { cookieSecret, pairwiseSalt },
+      metrics,
       close: async () => {
         await ledger.close();
         await storage.close();
@@ -298,6 +304,8 @@ function simulatorScenario<S extends string>(
 export interface BuiltApp {
   app: FastifyInstance;
   ctx: AppContext;
+  /** The metrics listener's port, when GOVBRIDGE_METRICS_PORT is set. */
+  metricsPort: number | undefined;
   close(): Promise<void>;
 }
 
@@ -394,6 +402,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     ledger: ctx.ledger,
     publicUrl,
     logger,
+    observer: { ...ctx.metrics.login, declined: ctx.metrics.consent.declined },
   });
 
   const journeys = new JourneyStore(ctx.storage, systemClock, ctx.kek, {
@@ -593,6 +602,15 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     app.addHook('onReady', async () => w.start());
   }
 
+  // Metrics (ADR 14): values that live in the database are read when Prometheus scrapes, so every
+  // process reports the same truth; the exposition has a listener of its own (loopback by default).
+  addDatabaseScrapeSources(ctx);
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await startMetricsServer(ctx.metrics, { host: config.metricsHost, port: config.metricsPort });
+  if (metricsServer) logger.info({ port: metricsServer.port }, 'metrics listening');
+
   // Expired OIDC artefacts and login state are swept from every process; deletes are idempotent.
   const sweeper = setInterval(() => {
     sweepExpired(ctx.storage).catch((err: unknown) => logger.warn({ err }, 'sweep failed'));
@@ -602,12 +620,52 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
   return {
     app,
     ctx,
+    metricsPort: metricsServer?.port,
     async close() {
       clearInterval(sweeper);
       clearInterval(checkpointer);
+      await metricsServer?.close();
       await worker?.stop();
       await app.close();
       await ctx.close();
     },
   };
+}
+
+/**
+ * Gauges read from the database at each scrape: notifications by agency and state (an index on
+ * agency_id, state serves the count), the ledger's size, and the ages of its newest checkpoint and
+ * of each witness's newest cosignature.
+ */
+function addDatabaseScrapeSources(ctx: AppContext): void {
+  const db = ctx.storage.db;
+  ctx.metrics.addScrapeSource({
+    name: 'notifications',
+    async collect(set) {
+      const rows = await db
+        .selectFrom('notifications')
+        .select(['agency_id', 'state', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy(['agency_id', 'state'])
+        .execute();
+      for (const r of rows) set.notifications(r.agency_id, r.state, Number(r.n));
+    },
+  });
+  ctx.metrics.addScrapeSource({
+    name: 'ledger',
+    async collect(set) {
+      const now = Date.now();
+      set.ledgerSize(await ctx.ledger.size());
+      const checkpoint = await db
+        .selectFrom('ledger_checkpoints')
+        .select((eb) => eb.fn.max('created_at').as('at'))
+        .executeTakeFirst();
+      if (checkpoint?.at != null) set.secondsSinceCheckpoint((now - Number(checkpoint.at)) / 1000);
+      const cosigned = await db
+        .selectFrom('ledger_cosignatures')
+        .select(['cosigner', (eb) => eb.fn.max('created_at').as('at')])
+        .groupBy('cosigner')
+        .execute();
+      for (const c of cosigned) set.secondsSinceCosignature(c.cosigner, (now - Number(c.at)) / 1000);
+    },
+  });
 }

@@ -147,6 +147,8 @@ test('config: the Config interface and the settings table name the same keys', (
     'notificationPollMs',
     'notificationBackoffMs',
     'notificationMaxAttempts',
+    'metricsPort',
+    'metricsHost',
     'adminToken',
     'ledgerOrigin',
     'ledgerKeysFile',

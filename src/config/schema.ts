@@ -272,6 +272,19 @@ export const settings = {
     describe:
       'Comma-separated verifier keys (`<origin>+<key id: 8 lower-case hex digits>+<base64 key>`, type 0x01 Ed25519 with a 32-byte key, key id matching name and key; an invalid one stops start-up) of other hubs’ ledgers this hub witnesses: it cosigns their checkpoints at `POST /ledger/witness/add-checkpoint` after checking consistency with what it cosigned before.',
   }),
+  metricsPort: setting({
+    env: 'GOVBRIDGE_METRICS_PORT',
+    schema: port,
+    describe:
+      'Port of the metrics listener: `GET /metrics` in the Prometheus exposition format (ADR 14), on a listener of its own, never the public one. A whole number from 0 to 65535 (0 picks a free port). When unset, no metrics listener is started.',
+  }),
+  metricsHost: setting({
+    env: 'GOVBRIDGE_METRICS_HOST',
+    schema: z.string().min(1, 'must not be empty'),
+    fallback: () => '127.0.0.1',
+    describe:
+      'Interface the metrics listener binds to. Loopback by default, so only a scraper on the same machine (or a sidecar) reaches it; bind it wider only behind a network policy.',
+  }),
   adminToken: setting({
     env: 'GOVBRIDGE_ADMIN_TOKEN',
     schema: z.string().min(32, 'must be at least 32 characters'),
@@ -401,6 +414,8 @@ export interface Config {
   readonly notificationPollMs: number;
   readonly notificationBackoffMs: number;
   readonly notificationMaxAttempts: number;
+  readonly metricsPort: number | undefined;
+  readonly metricsHost: string;
   readonly adminToken: string | undefined;
   readonly ledgerOrigin: string;
   readonly ledgerKeysFile: string | undefined;

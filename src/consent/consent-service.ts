@@ -18,12 +18,20 @@ export interface Consent {
   withdrawnAt: Date | null;
 }
 
+/** What consent decisions report for metrics (filled by the composition root; ids, never people). */
+export interface ConsentObserver {
+  given(clientId: string): void;
+  withdrawn(clientId: string): void;
+}
+
 export class ConsentService {
   readonly #storage: Storage;
   readonly #clock: Clock;
-  constructor(storage: Storage, clock: Clock = systemClock) {
+  readonly #observer: ConsentObserver | undefined;
+  constructor(storage: Storage, clock: Clock = systemClock, observer?: ConsentObserver) {
     this.#storage = storage;
     this.#clock = clock;
+    this.#observer = observer;
   }
 
   /** The active consent that covers releasing `attributes` for `purpose`, if any. */
@@ -66,6 +74,7 @@ export class ConsentService {
         .execute();
       await tx.insertInto('consents').values(consent).execute();
     });
+    this.#observer?.given(input.clientId);
     return toConsent(consent);
   }
 
@@ -78,7 +87,16 @@ export class ConsentService {
       .where('account_id', '=', accountId)
       .where('withdrawn_at', 'is', null)
       .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    const withdrawn = Number(r.numUpdatedRows) === 1;
+    if (withdrawn && this.#observer) {
+      const row = await this.#storage.db
+        .selectFrom('consents')
+        .select('client_id')
+        .where('consent_id', '=', consentId)
+        .executeTakeFirst();
+      if (row) this.#observer.withdrawn(row.client_id);
+    }
+    return withdrawn;
   }
 
   /** Every consent of the citizen, newest first, withdrawn ones included (the citizen's history). */

@@ -56,8 +56,15 @@ let instances = 0;
  * are usually decided from memory in microseconds; a new combination costs one Cedar call each.
  * A policy that fails to evaluate never lets an attribute through (Cedar skips an erroring forbid).
  */
+/** What each decision reports for metrics (filled by the composition root): ids, never values. */
+export interface PolicyObserver {
+  decided(policy: string, effect: 'allow' | 'deny', recipientKind: string): void;
+  withheld(attribute: string, recipientKind: string): void;
+}
+
 export class PolicyEngine {
   readonly policies: readonly PolicyInfo[];
+  #observer: PolicyObserver | undefined;
   readonly environments: EnvironmentRegistry;
   readonly #attributes: ReadonlyMap<
     string,
@@ -117,7 +124,25 @@ export class PolicyEngine {
     return environmentOf(this.environments, id);
   }
 
+  /** Report every decision from now on (metrics). */
+  observe(observer: PolicyObserver): void {
+    this.#observer = observer;
+  }
+
   decideRelease(request: ReleaseRequest): AttributeDecision[] {
+    const decisions = this.#decideRelease(request);
+    const observer = this.#observer;
+    if (observer) {
+      const kind = request.recipient.kind;
+      for (const d of decisions) {
+        for (const policy of d.policies) observer.decided(policy, d.decision, kind);
+        if (d.decision === 'deny') observer.withheld(d.attribute, kind);
+      }
+    }
+    return decisions;
+  }
+
+  #decideRelease(request: ReleaseRequest): AttributeDecision[] {
     const { recipient, context } = request;
     const env = environmentOf(this.environments, recipient.environment);
     if (!(LEGAL_BASES as readonly string[]).includes(context.legalBasis)) {

@@ -28,7 +28,13 @@ import type { ClientInfo, ClientRegistry } from '../client-registry.ts';
 import type { GrantClaimsStore } from '../grant-claims.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, SCOPE_CLAIMS, WITHHELD_CLAIM } from '../provider.ts';
 import { recordRelease, releaseLedgerRecord } from '../releases.ts';
-import { describeRefusal, type LoginRefusal, logRefusal, type RefusalLogger } from './refusal.ts';
+import {
+  describeRefusal,
+  type LoginObserver,
+  type LoginRefusal,
+  logRefusal,
+  type RefusalLogger,
+} from './refusal.ts';
 import { claimsParameterNames, requestedLevel, resultingAcr } from './requested-assurance.ts';
 
 /**
@@ -69,6 +75,8 @@ export interface LoginServiceOptions {
   clock?: Clock;
   /** Where every refused or failed login is logged, once, at warn (refusal.ts). */
   logger?: RefusalLogger;
+  /** Metrics: logins started, completed, refused; durations (refusal.ts). */
+  observer?: LoginObserver;
 }
 
 /** An attribute the release policy withheld: the deciding policies and the reason for the citizen. */
@@ -238,6 +246,7 @@ export class LoginService {
       throw refusalOfOurRequest(err, scheme, loginHint !== undefined || uiLocales !== undefined) ?? err;
     }
     await this.#saveUpstream(begun.transaction.state, scheme, 'interaction', view.uid, begun.transaction);
+    this.#o.observer?.started(scheme, view.client.clientId);
     return begun.authorizationUrl;
   }
 
@@ -454,8 +463,16 @@ export class LoginService {
       throw new GovbridgeError('invalid_client', 'The service that sent you here is not registered');
 
     const { required, candidates } = requestedLevel(this.#levels, details.params, client.minAcr);
+    const upstreamSeconds = () => (this.#clock.now().getTime() - Number(row.created_at)) / 1000;
     try {
-      const assertion = await connector.complete(params, tx);
+      let assertion: SchemeAssertion;
+      try {
+        assertion = await connector.complete(params, tx);
+      } catch (err) {
+        this.#o.observer?.upstream(scheme, 'refused', upstreamSeconds());
+        throw err;
+      }
+      this.#o.observer?.upstream(scheme, 'completed', upstreamSeconds());
       const evaluation = evaluateAssertion(this.#o.trust, assertion, required);
       if (!evaluation.satisfied) {
         throw new GovbridgeError(
@@ -564,6 +581,7 @@ export class LoginService {
   async decide(req: Req, res: Res, agree: boolean): Promise<string> {
     const { client, result } = await this.pendingResult(req, res);
     if (!agree) {
+      this.#o.observer?.declined(client.clientId);
       return this.abort(
         req,
         res,
@@ -640,6 +658,13 @@ export class LoginService {
     // Every release goes into the transparency ledger before the service gets anything; a crash
     // between the two is healed at the next start (`appendUnledgeredReleases`).
     if (this.#o.ledger) await this.#o.ledger.append(releaseLedgerRecord(releaseId, release));
+    const iat = (details as { iat?: unknown }).iat;
+    this.#o.observer?.completed(
+      result.scheme,
+      client.clientId,
+      result.acr,
+      typeof iat === 'number' ? this.#clock.now().getTime() / 1000 - iat : undefined,
+    );
     return this.#o.provider.interactionResult(
       req,
       res,
@@ -761,6 +786,7 @@ export class LoginService {
     }
     const refusal = describeRefusal(err, context);
     logRefusal(this.#o.logger, refusal);
+    this.#o.observer?.refused(refusal.scheme, refusal.clientId, refusal.code, refusal.check);
     return refusal;
   }
 

@@ -30,6 +30,22 @@ export interface RefusalLogger {
   warn(obj: Record<string, unknown>, msg: string): void;
 }
 
+/**
+ * What the login pipeline reports for metrics (the composition root fills it from
+ * `observability/`; the broker never imports a metrics library). Labels are identifiers only.
+ */
+export interface LoginObserver {
+  /** The person was sent to the national scheme for a relying party. */
+  started(scheme: SchemeId, clientId: string): void;
+  /** The relying party's login ended in a release; `seconds` since its authorization request. */
+  completed(scheme: SchemeId, clientId: string, acr: string, seconds: number | undefined): void;
+  refused(scheme: SchemeId | undefined, clientId: string | undefined, code: string, check: string): void;
+  /** The national leg, from sending the person to the scheme to its answer being verified (or not). */
+  upstream(scheme: SchemeId, outcome: 'completed' | 'refused', seconds: number): void;
+  /** The citizen declined on the consent page. */
+  declined(clientId: string): void;
+}
+
 const DEFAULT_CHECK: Record<string, string> = {
   unmet_authentication_requirements: 'assurance',
   access_denied: 'access_denied',
