@@ -77,5 +77,6 @@ export async function buildAuthorizationRequest(
       request,
       createdAt: now,
     },
+    unsupportedScopes: [],
   };
 }
