@@ -10,7 +10,9 @@ import { testDialect } from '../support/storage.ts';
 /**
  * A complete relying-party login with MockPass (npm `@opengovsg/mockpass` 4.3.4, its Singpass v2
  * flow) as the Singpass upstream instead of the built-in simulator: the hub runs its Singpass
- * connector in the legacy profile against a third-party implementation.
+ * connector in the legacy profile against a third-party implementation. (MockPass 4.3.4 has no FAPI
+ * mode; src/connectors/singpass/singpass-mockpass-fapi.test.ts runs against one when available, and
+ * test/protocol/singpass-real-world.test.ts plays its FAPI behaviour with the built-in simulator.)
  *
  * MockPass sends no `acr`, so the trust framework reads the login at the lowest Singpass level
  * (loa:1: identity substantial for an NRIC holder, authentication low): it reaches
@@ -65,6 +67,23 @@ describe(`end-to-end login with MockPass as Singpass (${testDialect()})`, () => 
     const account = await hub.ctx.storage.db.selectFrom('accounts').selectAll().executeTakeFirstOrThrow();
     assert.equal(account.scheme, 'singpass');
     assert.match(account.upstream_subject, /^[0-9a-f-]{36}$/i, 'the hub keeps the u= UUID, not the NRIC');
+  });
+
+  // MockPass 4.3.4's v2 authorize answers 400 invalid_scope to anything but `openid`; its discovery
+  // says so (`scopes_supported: ["openid"]`), so the hub asks for openid alone and the login completes.
+  test('a relying party asking for its name still signs in; MockPass cannot supply it, so none is released', async () => {
+    const rp = await TestRp.register(hub, {
+      attributes: ['name', 'birthdate'],
+      minAcr: 'urn:govbridge:loa:low',
+    });
+    const r = await rp.login({
+      params: { scope: 'openid profile', idp_hint: 'singpass', acr_values: 'urn:govbridge:loa:low' },
+    });
+    assert.equal(r.claims['acr'], 'urn:govbridge:loa:low');
+    const ui = await rp.userinfo(r.accessToken);
+    assert.equal(ui.status, 200, ui.text);
+    assert.equal(ui.body['name'], undefined);
+    assert.equal(ui.body['birthdate'], undefined);
   });
 
   test('the same MockPass login is refused at substantial: no acr proves no second factor', async () => {

@@ -13,9 +13,12 @@ import { createSingpassConnector } from './index.ts';
  * SP_RP_JWKS_ENDPOINT (served here) to verify our client assertion and to pick the key it encrypts
  * the ID token to.
  *
- * MockPass 4.3.4 differs from Singpass: its authorize endpoint accepts `scope=openid` only and
- * ignores `acr_values`, and its ID token has no `acr` claim, which the connector passes on as
- * absent (the trust framework then reads the login at the lowest Singpass level; see README).
+ * MockPass 4.3.4 differs from Singpass: its v2 authorize endpoint accepts exactly `scope=openid`
+ * (anything else is `invalid_scope`; its discovery says `scopes_supported: ["openid"]`, so the
+ * connector asks for nothing else and reports the rest as unsupported) and ignores `acr_values`, and
+ * its ID token has no `acr` claim, which the connector passes on as absent (the trust framework then
+ * reads the login at the lowest Singpass level, like loa:1; see README). Later MockPass releases (4.6)
+ * accept any scope list containing `openid` in v2 and add FAPI (singpass-mockpass-fapi.test.ts).
  */
 const listen = (server: Server): Promise<number> =>
   new Promise((resolve) =>
@@ -102,6 +105,27 @@ describe('Singpass connector, legacy profile, against MockPass 4.3.4', () => {
     assert.equal(assertion.accountType, 'standard');
     assert.equal(assertion.identityNumber, 'S8979373D');
     assert.match(assertion.subject, /^[0-9a-f-]{36}$/i, 'subject is the u= UUID, never the NRIC');
+  });
+
+  it('asks only for openid (its scopes_supported) when more is wanted, reports the rest, and completes', async () => {
+    const connector = createSingpassConnector({
+      issuer,
+      clientId: 'govbridge-mockpass-test',
+      profile: 'legacy',
+      keys,
+      timeoutMs: 5000,
+    });
+    const { authorizationUrl, transaction, unsupportedScopes } = await connector.begin({
+      request: { scheme: 'singpass', acrValues: [], scopes: ['openid', 'user.identity', 'name', 'dob'] },
+      redirectUri: 'http://127.0.0.1/callback',
+    });
+    assert.equal(new URL(authorizationUrl).searchParams.get('scope'), 'openid');
+    assert.deepEqual(unsupportedScopes, ['name', 'dob']);
+    const res = await fetch(authorizationUrl, { redirect: 'manual' });
+    assert.equal(res.status, 302, 'MockPass 4.3.4 would answer 400 invalid_scope to "openid name dob"');
+    const callback = new URL(String(res.headers.get('location')));
+    const assertion = await connector.complete(callback.searchParams, transaction);
+    assert.equal(assertion.scheme, 'singpass');
   });
 
   it('refuses a MockPass response whose state is not this login', async () => {
