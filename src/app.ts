@@ -412,7 +412,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
   await app.register(webFoundation, {
     config,
     cookieSecret: ctx.secrets.cookieSecret,
-    checkReady: () => ctx.storage.ping(),
+    checkReady: () => ctx.storage.ready(),
   });
   views = app.views;
   await app.register(providerRoutes, { provider, issuer: publicUrl });

@@ -3,7 +3,7 @@ import { Migrator } from 'kysely/migration';
 import { GovbridgeError } from '../kernel/index.ts';
 import { withUnavailableErrors } from './classifying-dialect.ts';
 import { openPostgres } from './dialects/postgres.ts';
-import { openSqlite, sqliteStartError } from './dialects/sqlite.ts';
+import { assertSqliteDiskSpace, openSqlite, sqliteStartError } from './dialects/sqlite.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 
@@ -24,6 +24,14 @@ export interface Storage {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Cheap liveness query for /readyz. */
   ping(): Promise<void>;
+  /**
+   * For /readyz: the database answers AND accepts a write. A full disk, a read-only file or a
+   * read-only server after a fail-over leave reads working while every confirm fails. One small
+   * upsert into `settings` (row `readiness_probe`); on SQLite also the free space of the file's
+   * file system (a disk with no space left is full even while a small write still fits in the WAL).
+   * Rejects with `database_unavailable` when writes fail. Callers cache the outcome (src/web/health.ts).
+   */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,6 +87,17 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     transaction: (fn) => db.transaction().execute(fn),
     ping: async () => {
       await sql`select 1`.execute(db);
+    },
+    ready: async () => {
+      if (!opts.databaseUrl && opts.sqlitePath && opts.sqlitePath !== ':memory:') {
+        assertSqliteDiskSpace(opts.sqlitePath);
+      }
+      const value = String(Date.now());
+      await db
+        .insertInto('settings')
+        .values({ name: 'readiness_probe', value })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
+        .execute();
     },
     close: () => db.destroy(),
   };

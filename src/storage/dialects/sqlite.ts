@@ -280,6 +280,32 @@ function modeOf(mode: number | bigint): string {
   return (Number(mode) & 0o777).toString(8).padStart(3, '0');
 }
 
+/** Below this many free bytes the file system of a SQLite file counts as full (see `ready()`). */
+export const SQLITE_MIN_FREE_BYTES = 64 * 1024;
+
+/**
+ * Throws `database_unavailable` (disk_full) when the file system holding the SQLite file has less
+ * than SQLITE_MIN_FREE_BYTES left for this process (root may use the blocks reserved for root).
+ * One statfs call: cheap enough for every readiness probe.
+ */
+export function assertSqliteDiskSpace(path: string): void {
+  const dir = dirname(resolve(path));
+  let free: number;
+  try {
+    const s = statfsSync(dir);
+    free = Number(process.getuid?.() === 0 ? s.bfree : s.bavail) * Number(s.bsize);
+  } catch {
+    return; // Not knowable here; the write probe still tells.
+  }
+  if (free < SQLITE_MIN_FREE_BYTES) {
+    throw new GovbridgeError(
+      'database_unavailable',
+      `The disk holding the SQLite database is full (${free} bytes free on the file system of ${dir})`,
+      { status: 503, expose: false, detail: { driverCode: 'ENOSPC', reason: 'disk_full' } },
+    );
+  }
+}
+
 function freeSpace(dir: string): string {
   try {
     const s = statfsSync(dir);
