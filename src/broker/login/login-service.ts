@@ -111,6 +111,11 @@ export interface UpstreamResult {
   withheld: WithheldAttribute[];
   /** Ids of the policies that decided this release (allowed and withheld attributes), in order. */
   decisions?: string[];
+  /**
+   * Attributes the relying party asked for that this scheme cannot provide here: they need a scope
+   * the scheme does not list in its discovery `scopes_supported`, so the hub did not ask for them.
+   */
+  unavailable?: string[];
   trustFrameworkVersion: string;
 }
 
@@ -491,6 +496,7 @@ export class LoginService {
       const accountId = await findOrCreateAccount(this.#o.storage, scheme, assertion.subject, this.#clock);
       const claims: Record<string, unknown> = { ...mapped.claims };
       if (mapped.verified_claims) claims['verified_claims'] = mapped.verified_claims;
+      const unavailable = this.#unavailable(scheme, attributes, tx.unsupportedScopes);
       const result: UpstreamResult = {
         accountId,
         scheme,
@@ -502,6 +508,7 @@ export class LoginService {
         attributes: Object.keys(mapped.claims),
         withheld,
         decisions,
+        ...(unavailable.length > 0 ? { unavailable } : {}),
         trustFrameworkVersion: this.#o.trust.version,
       };
       await this.#o.storage.db
@@ -516,9 +523,12 @@ export class LoginService {
         result.attributes,
         client.purpose,
       );
-      // The consent page also tells the citizen what is withheld, so it is shown when something is,
-      // even with nothing to share; an existing consent covering what is shared skips it.
-      if (covering || (result.attributes.length === 0 && result.withheld.length === 0)) {
+      // The consent page also tells the citizen what is withheld or unavailable, so it is shown when
+      // something is, even with nothing to share; an existing consent covering what is shared skips it.
+      if (
+        covering ||
+        (result.attributes.length === 0 && result.withheld.length === 0 && unavailable.length === 0)
+      ) {
         return {
           kind: 'redirect',
           url: await this.#release(req, res, result, client, covering?.consentId ?? null),
@@ -745,6 +755,13 @@ export class LoginService {
         .filter((d) => supplied.has(d.attribute))
         .map((d) => ({ attribute: d.attribute, policies: [...d.policies], reason: d.reason })),
     };
+  }
+
+  /** Requested attributes that need a scope the scheme's upstream does not support (not asked for). */
+  #unavailable(scheme: SchemeId, attributes: readonly string[], unsupportedScopes: unknown): string[] {
+    if (!Array.isArray(unsupportedScopes) || unsupportedScopes.length === 0) return [];
+    const claims = this.#o.trust.schemes[scheme].claims;
+    return attributes.filter((a) => (claims[a]?.scopes ?? []).some((s) => unsupportedScopes.includes(s)));
   }
 
   #requestedAttributes(params: Record<string, unknown>, client: ClientInfo): string[] {

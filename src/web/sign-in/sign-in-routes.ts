@@ -288,6 +288,11 @@ function consentContext(
       label: claimLabel(a, catalogue[a]?.description),
       value: displayClaim(result.claims[a], a),
     })),
+    // What the relying party asked for that this scheme cannot provide here (not asked for upstream).
+    unavailable: (result.unavailable ?? []).map((a) => ({
+      name: a,
+      label: claimLabel(a, catalogue[a]?.description),
+    })),
     // What the release policy withheld, and why (never the values: they are not kept).
     withheld: (result.withheld ?? []).map((w) => ({
       name: w.attribute,
