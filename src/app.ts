@@ -47,7 +47,7 @@ import {
   singpassScenarios,
   singpassSimulator,
 } from './simulators/index.ts';
-import { openStorage, type Storage } from './storage/index.ts';
+import { OutageTracker, openStorage, type Storage } from './storage/index.ts';
 import {
   attributeCatalogue,
   classifiedFieldNames,
@@ -555,15 +555,24 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
   if (healed > 0) logger.warn({ count: healed }, 'releases missing from the ledger were appended');
   await app.register(ledgerRoutes, { prefix: '/ledger', ledger: ctx.ledger, witness: ctx.witness });
   let lastCheckpointSize = -1;
+  // While the database is away the timer pauses (backoff) and says so once, not on every tick.
+  const checkpointOutage = new OutageTracker(logger, 'ledger checkpoints', {
+    baseMs: config.ledgerCheckpointMs,
+  });
   const checkpointer = setInterval(() => {
+    if (!checkpointOutage.due()) return;
     ctx.ledger
       .size()
       .then(async (n) => {
-        if (n === lastCheckpointSize) return;
-        await ctx.ledger.checkpoint();
-        lastCheckpointSize = n;
+        if (n !== lastCheckpointSize) {
+          await ctx.ledger.checkpoint();
+          lastCheckpointSize = n;
+        }
+        checkpointOutage.succeeded();
       })
-      .catch((err: unknown) => logger.warn({ err }, 'signing a ledger checkpoint failed'));
+      .catch((err: unknown) => {
+        if (!checkpointOutage.failed(err)) logger.warn({ err }, 'signing a ledger checkpoint failed');
+      });
   }, config.ledgerCheckpointMs);
   checkpointer.unref();
 
@@ -612,8 +621,14 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
   if (metricsServer) logger.info({ port: metricsServer.port }, 'metrics listening');
 
   // Expired OIDC artefacts and login state are swept from every process; deletes are idempotent.
+  const sweepOutage = new OutageTracker(logger, 'sweeping expired login state', { baseMs: 60_000 });
   const sweeper = setInterval(() => {
-    sweepExpired(ctx.storage).catch((err: unknown) => logger.warn({ err }, 'sweep failed'));
+    sweepExpired(ctx.storage).then(
+      () => sweepOutage.succeeded(),
+      (err: unknown) => {
+        if (!sweepOutage.failed(err)) logger.warn({ err }, 'sweep failed');
+      },
+    );
   }, 60_000);
   sweeper.unref();
 

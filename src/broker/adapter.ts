@@ -1,5 +1,48 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
-import type { Storage } from '../storage/index.ts';
+import Provider, { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
+import { classifyDatabaseError, isDatabaseUnavailable, type Storage } from '../storage/index.ts';
+
+/** `Retry-After` (seconds) of the OAuth endpoints' 503s: a database restart takes seconds. */
+export const OIDC_RETRY_AFTER_SECONDS = 10;
+
+/** Where the adapter notes, on the request's Koa context, that the database was unavailable. */
+export const DB_UNAVAILABLE_STATE = 'govbridgeDatabaseUnavailable';
+
+/**
+ * The database is unavailable while oidc-provider needs it: answer `temporarily_unavailable` with
+ * HTTP 503 (and `Retry-After`, set in http.ts), never oidc-provider's generic `server_error` 500.
+ *
+ * RFC 6749 defines `temporarily_unavailable` only for the authorization endpoint's error response
+ * (§4.1.2.1, "the authorization server is currently unable to handle the request due to a temporary
+ * overloading or maintenance"); for the token endpoint (§5.2), PAR (RFC 9126 §2.3), userinfo (OIDC
+ * Core §5.3.3) and registration (RFC 7591 §3.2.2) there is no such code, and an HTTP 503 with this
+ * body is the pragmatic convention (the status tells any client to retry; the body is a valid OAuth
+ * error object). Being an exposed OIDCProviderError, oidc-provider itself writes the JSON body, and at
+ * the authorization endpoint redirects it to the client when it could validate the redirect_uri
+ * (otherwise the person gets the hub's "service unavailable" page through `renderError`).
+ */
+export class OidcTemporarilyUnavailable extends errors.OIDCProviderError {
+  constructor(cause: unknown) {
+    super(503, 'temporarily_unavailable', { cause });
+    this.expose = true;
+    this.error_description = 'the service is temporarily unavailable, try again shortly';
+  }
+}
+
+/** Turn a database outage into OidcTemporarilyUnavailable (noting it on the request); else as is. */
+export function asOidcError(err: unknown): unknown {
+  if (!isDatabaseUnavailable(err)) return err;
+  const ctx = Provider.ctx;
+  if (ctx) ctx.state[DB_UNAVAILABLE_STATE] = classifyDatabaseError(err)?.driverCode ?? 'unknown';
+  return new OidcTemporarilyUnavailable(err);
+}
+
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw asOidcError(err);
+  }
+}
 
 /**
  * oidc-provider's artefacts (sessions, interactions, codes, tokens, grants, PAR request objects,
@@ -16,7 +59,11 @@ export function createAdapterFactory(storage: Storage, clients: ClientAdapterSou
       this.model = model;
     }
 
-    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      return guard(() => this.#upsert(id, payload, expiresIn));
+    }
+
+    async #upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.model === 'Client') {
         await clients.upsertFromProvider(id, payload);
         return;
@@ -46,7 +93,11 @@ export function createAdapterFactory(storage: Storage, clients: ClientAdapterSou
         .execute();
     }
 
-    async find(id: string): Promise<AdapterPayload | undefined> {
+    find(id: string): Promise<AdapterPayload | undefined> {
+      return guard(() => this.#find(id));
+    }
+
+    async #find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return clients.findForProvider(id);
       const row = await storage.db
         .selectFrom('oidc_artefacts')
@@ -57,7 +108,11 @@ export function createAdapterFactory(storage: Storage, clients: ClientAdapterSou
       return toPayload(row);
     }
 
-    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return guard(() => this.#findByUserCode(userCode));
+    }
+
+    async #findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
       const row = await storage.db
         .selectFrom('oidc_artefacts')
         .select(['payload', 'expires_at', 'consumed_at'])
@@ -67,7 +122,11 @@ export function createAdapterFactory(storage: Storage, clients: ClientAdapterSou
       return toPayload(row);
     }
 
-    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return guard(() => this.#findByUid(uid));
+    }
+
+    async #findByUid(uid: string): Promise<AdapterPayload | undefined> {
       const row = await storage.db
         .selectFrom('oidc_artefacts')
         .select(['payload', 'expires_at', 'consumed_at'])
@@ -77,7 +136,11 @@ export function createAdapterFactory(storage: Storage, clients: ClientAdapterSou
       return toPayload(row);
     }
 
-    async consume(id: string): Promise<void> {
+    consume(id: string): Promise<void> {
+      return guard(() => this.#consume(id));
+    }
+
+    async #consume(id: string): Promise<void> {
       await storage.db
         .updateTable('oidc_artefacts')
         .set({ consumed_at: Math.floor(Date.now() / 1000) })
@@ -86,7 +149,11 @@ export function createAdapterFactory(storage: Storage, clients: ClientAdapterSou
         .execute();
     }
 
-    async destroy(id: string): Promise<void> {
+    destroy(id: string): Promise<void> {
+      return guard(() => this.#destroy(id));
+    }
+
+    async #destroy(id: string): Promise<void> {
       if (this.model === 'Client') return clients.destroyFromProvider(id);
       await storage.db
         .deleteFrom('oidc_artefacts')
@@ -95,7 +162,11 @@ export function createAdapterFactory(storage: Storage, clients: ClientAdapterSou
         .execute();
     }
 
-    async revokeByGrantId(grantId: string): Promise<void> {
+    revokeByGrantId(grantId: string): Promise<void> {
+      return guard(() => this.#revokeByGrantId(grantId));
+    }
+
+    async #revokeByGrantId(grantId: string): Promise<void> {
       await storage.db.deleteFrom('oidc_artefacts').where('grant_id', '=', grantId).execute();
       await storage.db.deleteFrom('grant_claims').where('grant_id', '=', grantId).execute();
     }

@@ -7,7 +7,7 @@ import Provider, {
   interactionPolicy,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
-import type { Storage } from '../storage/index.ts';
+import { isDatabaseUnavailable, type Storage } from '../storage/index.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { type ClientRegistry, GOVBRIDGE_METADATA } from './client-registry.ts';
 import type { GrantClaimsStore } from './grant-claims.ts';
@@ -215,6 +215,16 @@ export function createProvider(o: ProviderOptions): Provider {
     renderError: async (ctx, out, error) => {
       const status = 'status' in error && typeof error.status === 'number' ? error.status : 400;
       ctx.type = 'html';
+      if (status === 503 || isDatabaseUnavailable(error)) {
+        // The database is unavailable (adapter.ts): the GOV.UK "service unavailable" page, 503.
+        ctx.status = 503;
+        ctx.body = o.renderErrorPage(
+          503,
+          'Sorry, the service is unavailable',
+          'You will be able to use the service again in a few minutes. Go back to the service you came from and try again.',
+        );
+        return;
+      }
       ctx.body = o.renderErrorPage(
         status,
         status >= 500

@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import { sql } from 'kysely';
 import { type Clock, randomId, systemClock, unseal } from '../kernel/index.ts';
-import type { Storage } from '../storage/index.ts';
+import { OutageTracker, type Storage } from '../storage/index.ts';
 import { type BackoffPolicy, classifyResponse, type Outcome, retryDelay } from './backoff.ts';
 import { buildEnvelope, EnvelopeKeys } from './envelope.ts';
 import { AgencyPoster } from './post.ts';
@@ -92,6 +92,8 @@ export class DeliveryWorker {
   #pendingDone: Array<{ id: string; status: number; resolve: () => void }> = [];
   #flushing = false;
   #idle: Array<() => void> = [];
+  /** While the database is away: claims pause with backoff; the outage is logged once, not per poll. */
+  #outage!: OutageTracker;
 
   constructor(options: DeliveryWorkerOptions) {
     this.#o = {
@@ -112,6 +114,7 @@ export class DeliveryWorker {
     };
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
+    this.#outage = new OutageTracker(options.logger, 'notification delivery', { baseMs: 250, maxMs: 5000 });
   }
 
   start(): void {
@@ -161,10 +164,16 @@ export class DeliveryWorker {
         lastClaim = performance.now();
         try {
           const rows = await this.#claim(free);
+          this.#outage.succeeded();
           claimed = rows.length;
           if (claimed > 0) lastFound = performance.now();
           for (const row of rows) void this.#deliver(row);
         } catch (err) {
+          if (this.#outage.failed(err)) {
+            // Paused until the database is back (backoff up to 5 s); nudges do not shorten it.
+            await new Promise((resolve) => setTimeout(resolve, this.#outage.delayMs()));
+            continue;
+          }
           this.#o.logger?.error({ err: errorName(err) }, 'claiming notifications failed');
         }
       }
@@ -264,6 +273,7 @@ export class DeliveryWorker {
       else await this.#recordFailure(row, outcome);
     } catch (err) {
       // Recording failed (the database went away): the lease ends and the row is claimed again.
+      if (this.#outage.failed(err)) return;
       this.#o.logger?.error(
         { notificationId: row.notification_id, err: errorName(err) },
         'recording a delivery outcome failed',
@@ -377,7 +387,8 @@ export class DeliveryWorker {
       } catch (err) {
         // The rows stay claimed; when the lease ends they are sent again and the receiver drops
         // the repeats. Nothing is lost.
-        this.#o.logger?.error({ err: errorName(err), count: batch.length }, 'recording deliveries failed');
+        if (!this.#outage.failed(err))
+          this.#o.logger?.error({ err: errorName(err), count: batch.length }, 'recording deliveries failed');
       }
       for (const b of batch) b.resolve();
     }

@@ -11,6 +11,8 @@ export {
   classifyDatabaseError,
   type DatabaseUnavailable,
   isDatabaseUnavailable,
+  type OutageLogger,
+  OutageTracker,
   toDatabaseUnavailableError,
   type UnavailableReason,
 } from './unavailable.ts';

@@ -160,3 +160,91 @@ export function toDatabaseUnavailableError(err: unknown): unknown {
     detail: { driverCode: found.driverCode, reason: found.reason },
   });
 }
+
+/** The logger surface an OutageTracker needs (pino's, or anything alike). */
+export interface OutageLogger {
+  warn(obj: Record<string, unknown>, msg: string): void;
+  /** The "back again" line; without it, that line is a warn too. */
+  info?(obj: Record<string, unknown>, msg: string): void;
+}
+
+/**
+ * For a background loop (delivery worker, checkpoint timer, sweeps): pause while the database is
+ * away, with backoff, and log the outage once — when it begins and when it ends — not once per tick.
+ *
+ *   if (!tracker.due()) return;          // paused: skip this tick
+ *   try { await work(); tracker.succeeded(); }
+ *   catch (err) { if (!tracker.failed(err)) throw err; }   // false: not an outage, handle as before
+ */
+export class OutageTracker {
+  readonly #log: OutageLogger | undefined;
+  readonly #what: string;
+  readonly #baseMs: number;
+  readonly #maxMs: number;
+  #since: number | undefined;
+  #failures = 0;
+  #nextAt = 0;
+  #dbError: string | undefined;
+
+  constructor(log: OutageLogger | undefined, what: string, opts: { baseMs?: number; maxMs?: number } = {}) {
+    this.#log = log;
+    this.#what = what;
+    this.#baseMs = opts.baseMs ?? 250;
+    this.#maxMs = opts.maxMs ?? 5000;
+  }
+
+  /** True while the database is known to be away. */
+  get down(): boolean {
+    return this.#since !== undefined;
+  }
+
+  /** Whether the loop should try now (always, unless an outage asked it to wait). */
+  due(now = Date.now()): boolean {
+    return now >= this.#nextAt;
+  }
+
+  /** How long to wait before the next try (0 when not in an outage). */
+  delayMs(now = Date.now()): number {
+    return Math.max(0, this.#nextAt - now);
+  }
+
+  /**
+   * Record a failure. Returns true (and schedules the next try with backoff) when it is a database
+   * outage; false for any other error, which the caller handles as it always did.
+   */
+  failed(err: unknown, now = Date.now()): boolean {
+    if (!isDatabaseUnavailable(err)) return false;
+    this.#failures++;
+    const delay = Math.min(this.#maxMs, this.#baseMs * 2 ** Math.min(this.#failures - 1, 10));
+    this.#nextAt = now + delay;
+    if (this.#since === undefined) {
+      this.#since = now;
+      this.#dbError = classifyDatabaseError(err)?.driverCode;
+      this.#log?.warn(
+        { errorCode: 'database_unavailable', dbError: this.#dbError, work: this.#what },
+        `database unavailable: ${this.#what} paused until it is back`,
+      );
+    }
+    return true;
+  }
+
+  /** Record a success: ends an outage (logged once, with how long it lasted). */
+  succeeded(now = Date.now()): void {
+    if (this.#since !== undefined && this.#log) {
+      const log = this.#log;
+      (log.info ? log.info.bind(log) : log.warn.bind(log))(
+        {
+          errorCode: 'database_available',
+          work: this.#what,
+          outageMs: now - this.#since,
+          tries: this.#failures,
+        },
+        `database available again: ${this.#what} resumed`,
+      );
+    }
+    this.#since = undefined;
+    this.#failures = 0;
+    this.#nextAt = 0;
+    this.#dbError = undefined;
+  }
+}

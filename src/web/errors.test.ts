@@ -42,6 +42,10 @@ function routes(app: FastifyInstance): void {
   app.post('/api/db-down', async () => {
     throw dbDown();
   });
+  // A library's error that wraps it (oidc-provider's at the interaction routes).
+  app.get('/wrapped-db-down', async () => {
+    throw Object.assign(new Error('temporarily_unavailable', { cause: dbDown() }), { statusCode: 503 });
+  });
   app.get('/slow', async () => {
     throw new GovbridgeError('upstream_timeout', 'token endpoint timed out', {
       detail: { retryUrl: 'https://evil.example/phish' },
@@ -187,8 +191,10 @@ describe('error mapping', () => {
       detail: 'The service is unavailable. Try again later.',
       code: 'database_unavailable',
     });
+    const wrapped = await page('/wrapped-db-down', 503, 'Sorry, the service is unavailable');
+    assert.equal(wrapped.headers['retry-after'], '10');
     const lines = log.lines.slice(before).filter((l) => l['errorCode'] === 'database_unavailable');
-    assert.equal(lines.length, 2, 'one line per failed request');
+    assert.equal(lines.length, 3, 'one line per failed request');
     for (const l of lines) {
       assert.equal(l['level'], 40, 'warn, not error: an outage is not a bug');
       assert.equal(l['dbError'], '57P01');

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.ts';
-import { type ErrorCode, isGovbridgeError, publicView } from '../kernel/index.ts';
+import { type ErrorCode, type GovbridgeError, isGovbridgeError, publicView } from '../kernel/index.ts';
 import { pathOnly } from './logging.ts';
 import { contentSecurityPolicyHeader } from './security.ts';
 import type { Views } from './views.ts';
@@ -121,8 +121,23 @@ function safeRetryUrl(detail: Record<string, unknown> | undefined): string | und
     : undefined;
 }
 
+/**
+ * The `database_unavailable` error behind `err`, if any: storage raises it for every query during an
+ * outage, and libraries that wrap it (oidc-provider's errors at the interaction routes) keep it as
+ * their `cause`.
+ */
+function databaseOutageOf(err: unknown): GovbridgeError | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth++) {
+    if (isGovbridgeError(current) && current.code === 'database_unavailable') return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** What the caller may be told about `err`. Pure; the basis of both pages and problem+json. */
-export function toPublicError(err: unknown): PublicError {
+export function toPublicError(thrown: unknown): PublicError {
+  const err = databaseOutageOf(thrown) ?? thrown;
   if (isGovbridgeError(err)) {
     const view = publicView(err);
     if (view.code !== 'server_error' || err.code === 'server_error') {
@@ -344,7 +359,7 @@ export function createErrorResponder(views: Views): ErrorResponder {
       if (e.code === 'database_unavailable') {
         // An outage, not a bug: one warn line with the stable code and the driver's code (`dbError`: a SQLSTATE,
         // errno name or SQLITE_* name), never the error object (its message can quote a query).
-        const detail = isGovbridgeError(err) ? err.detail : undefined;
+        const detail = databaseOutageOf(err)?.detail;
         request.log.warn(
           {
             errorCode: e.code,
