@@ -48,6 +48,12 @@ export interface ProviderOptions {
   renderLogoutPage: (form: string, clientName: string | undefined) => string;
   renderLoggedOutPage: (clientName: string | undefined) => string;
   /**
+   * The page shown when this browser's hub session belongs to another identity than the login
+   * just made (one browser, two people): a form posting `xsrf` and `logout=yes` to `action` ends
+   * the other identity's session, then the login carries on. No script: the person presses the button.
+   */
+  renderSwitchIdentityPage: (action: string, xsrf: string, clientName: string | undefined) => string;
+  /**
    * Security headers for the HTML pages the provider itself renders (its responses bypass the web
    * layer's hooks): the same Content Security Policy and framing rules as every other hub page.
    */
@@ -257,6 +263,37 @@ export function createProvider(o: ProviderOptions): Provider {
         ctx.status = 200;
         ctx.type = 'html';
         ctx.body = o.renderLogoutPage(form, ctx.oidc.client?.clientName);
+      }
+    }
+    // One browser, two people: the login that just finished is another identity's than this
+    // browser's hub session. oidc-provider ends the other session first through the same inline-
+    // script page; the hub asks with a button instead (state and secret are the ones it just set).
+    if (
+      ctx.oidc?.route === 'resume' &&
+      typeof ctx.body === 'string' &&
+      ctx.body.includes('<title>Submitting Callback</title>')
+    ) {
+      const state = ctx.oidc.session?.state;
+      const secret = state?.['secret'];
+      if (typeof secret === 'string') {
+        // The pending interaction names the other identity's grant for this service (when it had
+        // one); ending that session revokes the grant and everything stored under it. The login
+        // carries on with the grant made for it, so the interaction no longer points at the old one.
+        const interaction = ctx.oidc.entities.Interaction;
+        if (interaction?.grantId) {
+          delete interaction.grantId;
+          await interaction.save(Math.max(1, (interaction.exp ?? 0) - Math.floor(Date.now() / 1000)));
+        }
+        const clientId = state?.['clientId'];
+        const client =
+          typeof clientId === 'string' ? await ctx.oidc.provider.Client.find(clientId) : undefined;
+        ctx.status = 200;
+        ctx.type = 'html';
+        ctx.body = o.renderSwitchIdentityPage(
+          ctx.oidc.urlFor('end_session_confirm'),
+          secret,
+          client?.clientName,
+        );
       }
     }
     if (ctx.response.is('html')) {

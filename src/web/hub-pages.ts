@@ -41,5 +41,12 @@ export function providerPageRenderers(views: () => Views) {
       views().render('sign-in/logout.njk', { pageTitle: 'Sign out', form, clientName }),
     renderLoggedOutPage: (clientName: string | undefined) =>
       views().render('sign-in/logged-out.njk', { pageTitle: 'You have signed out', clientName }),
+    renderSwitchIdentityPage: (action: string, xsrf: string, clientName: string | undefined) =>
+      views().render('sign-in/switch-identity.njk', {
+        pageTitle: 'Another identity is signed in on this device',
+        action,
+        xsrf,
+        clientName,
+      }),
   };
 }
