@@ -99,7 +99,11 @@ export function createSingpassConnector(options: SingpassConnectorOptions): Sche
         local,
         providerKeys,
       );
-      const wantsUserinfo = request.scopes.some((s) => s !== 'openid' && s !== 'user.identity');
+      // Userinfo only for scopes actually sent: one dropped as unsupported was never granted.
+      const notSent = transaction.unsupportedScopes ?? [];
+      const wantsUserinfo = request.scopes.some(
+        (s) => s !== 'openid' && s !== 'user.identity' && !notSent.includes(s),
+      );
       const person =
         wantsUserinfo && meta.userinfo_endpoint !== undefined
           ? await fetchUserinfo(deps, meta, local, providerKeys, {

@@ -175,6 +175,32 @@ describe('Singpass connector (FAPI) against Singpass as it really behaves', () =
     );
   });
 
+  it('does not call userinfo when every Myinfo scope wanted was dropped as unsupported', async () => {
+    const narrow = await startSingpassSimulatorServer({
+      clients: [{ clientId: CLIENT_ID, jwks: clientJwks, redirectUris: [REDIRECT] }],
+      scopesSupported: ['openid', 'user.identity'],
+    });
+    const calls: string[] = [];
+    try {
+      const c = createSingpassConnector({
+        issuer: `${narrow.baseUrl}/fapi`,
+        clientId: CLIENT_ID,
+        profile: 'fapi',
+        keys: { signing, encryption: [encryption] },
+        timeoutMs: 3000,
+        fetch: (input, init) => {
+          calls.push(new URL(String(input)).pathname);
+          return fetch(input, init);
+        },
+      });
+      const assertion = await run(c, 'sg-pr');
+      assert.deepEqual(assertion.person, {});
+      assert.ok(!calls.some((p) => p.endsWith('/userinfo')), calls.join(' '));
+    } finally {
+      await narrow.close();
+    }
+  });
+
   it('legacy profile: the same filter; user.identity is left out there but is not "unsupported"', async () => {
     const legacy = createSingpassConnector({
       issuer: loginApp.baseUrl,
