@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import {
+  AccountSessionStore,
   appendUnledgeredReleases,
   ClientRegistry,
   createProvider,
@@ -415,6 +416,9 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     checkReady: () => ctx.storage.ready(),
   });
   views = app.views;
+  // Citizens' sign-ins to the hub's own pages, in the database (src/web/account/account-cookie.ts).
+  const accountSessions = new AccountSessionStore(ctx.storage);
+  app.decorate('accountSessions', accountSessions);
   await app.register(providerRoutes, { provider, issuer: publicUrl });
   await app.register(hubPages, {
     config,
@@ -623,7 +627,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
   // Expired OIDC artefacts and login state are swept from every process; deletes are idempotent.
   const sweepOutage = new OutageTracker(logger, 'sweeping expired login state', { baseMs: 60_000 });
   const sweeper = setInterval(() => {
-    sweepExpired(ctx.storage).then(
+    Promise.all([sweepExpired(ctx.storage), accountSessions.sweep()]).then(
       () => sweepOutage.succeeded(),
       (err: unknown) => {
         if (!sweepOutage.failed(err)) logger.warn({ err }, 'sweep failed');

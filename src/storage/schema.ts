@@ -56,6 +56,16 @@ export interface AccountTable {
   last_login_at: number;
 }
 
+/** A sign-in to the hub's own pages (migration 0012): the cookie holds the id, the hub its hash. */
+export interface AccountSessionTable {
+  session_id_hash: string;
+  account_id: string;
+  created_at: number;
+  expires_at: number;
+  /** Set when the citizen signs out: the session is dead for every process from then on. */
+  revoked_at: number | null;
+}
+
 export interface ConsentTable {
   consent_id: string;
   account_id: string;
@@ -287,6 +297,7 @@ export interface Database {
   keys: KeyTable;
   clients: ClientTable;
   accounts: AccountTable;
+  account_sessions: AccountSessionTable;
   consents: ConsentTable;
   releases: ReleaseTable;
   settings: SettingTable;

@@ -10,6 +10,7 @@ import * as m0008 from './0008-ledger.ts';
 import * as m0009 from './0009-demo-agency-inbox.ts';
 import * as m0010 from './0010-release-withheld.ts';
 import * as m0011 from './0011-release-decisions.ts';
+import * as m0012 from './0012-account-sessions.ts';
 
 /**
  * Versioned migrations, in order. Never edit a migration that has shipped: add the next one.
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0009-demo-agency-inbox': m0009,
   '0010-release-withheld': m0010,
   '0011-release-decisions': m0011,
+  '0012-account-sessions': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {

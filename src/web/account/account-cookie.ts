@@ -1,33 +1,74 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AccountSessionStore } from '../../broker/index.ts';
 import type { Config } from '../../config/index.ts';
 import { hubCookieName, hubCookieOptions } from '../security.ts';
 
 /**
- * The citizen's sign-in to the hub's own pages (their consents): a signed cookie naming the hub
- * account and when it stops being valid. Short-lived on purpose: the pages are for a quick check.
+ * The citizen's sign-in to the hub's own pages (consents, releases, life-event journeys, Tell Us
+ * Once): a signed cookie holding a random session id, looked up in the database on every read
+ * (`AccountSessionStore`, src/broker/account-sessions.ts). Signing out revokes the session on the
+ * server, so a copy of the cookie taken earlier is refused from then on, by every hub process.
+ * Short-lived on purpose (30 minutes): the pages are for a quick check.
  */
-const MAX_AGE_SECONDS = 30 * 60;
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set once on the root instance by the composition root (app.ts). */
+    accountSessions?: AccountSessionStore;
+  }
+}
 
-export function setAccountCookie(reply: FastifyReply, config: Config, accountId: string): void {
-  const exp = Math.floor(Date.now() / 1000) + MAX_AGE_SECONDS;
-  reply.setCookie(hubCookieName(config, 'govbridge-account'), `${accountId}|${exp}`, {
+function store(req: FastifyRequest): AccountSessionStore {
+  const sessions = req.server.accountSessions;
+  // Fail closed: without the store no one is signed in (and the wiring mistake is loud).
+  if (!sessions) throw new Error('account sessions are not configured (app.decorate("accountSessions"))');
+  return sessions;
+}
+
+function cookieName(config: Config): string {
+  return hubCookieName(config, 'govbridge-account');
+}
+
+/** The session id this browser presents (signature checked), or undefined. */
+function presentedSessionId(req: FastifyRequest, config: Config): string | undefined {
+  const raw = req.cookies[cookieName(config)];
+  if (!raw) return undefined;
+  const unsigned = req.unsignCookie(raw);
+  return unsigned.valid && unsigned.value ? unsigned.value : undefined;
+}
+
+/** Sign the browser in as `accountId`: a new server-side session (any earlier one is ended). */
+export async function setAccountCookie(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  config: Config,
+  accountId: string,
+): Promise<void> {
+  const sessions = store(req);
+  const previous = presentedSessionId(req, config);
+  if (previous) await sessions.revoke(previous);
+  const { sessionId, expiresAt } = await sessions.create(accountId);
+  reply.setCookie(cookieName(config), sessionId, {
     ...hubCookieOptions(config),
-    maxAge: MAX_AGE_SECONDS,
+    maxAge: Math.floor((expiresAt - Date.now()) / 1000),
   });
 }
 
-export function clearAccountCookie(reply: FastifyReply, config: Config): void {
-  reply.clearCookie(hubCookieName(config, 'govbridge-account'), { path: '/' });
+/** Sign out: the session is revoked on the server (a copied cookie dies too), the cookie cleared. */
+export async function endAccountSession(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  config: Config,
+): Promise<void> {
+  const sessionId = presentedSessionId(req, config);
+  if (sessionId) await store(req).revoke(sessionId);
+  reply.clearCookie(cookieName(config), { path: '/' });
 }
 
-export function accountFromCookie(req: FastifyRequest, config: Config): string | undefined {
-  const raw = req.cookies[hubCookieName(config, 'govbridge-account')];
-  if (!raw) return undefined;
-  const unsigned = req.unsignCookie(raw);
-  if (!unsigned.valid || !unsigned.value) return undefined;
-  const [accountId, exp] = unsigned.value.split('|');
-  if (!accountId || !exp || Number(exp) < Date.now() / 1000) return undefined;
-  return accountId;
+/** The signed-in account: a live (unrevoked, unexpired) session named by a validly signed cookie. */
+export async function accountFromCookie(req: FastifyRequest, config: Config): Promise<string | undefined> {
+  const sessionId = presentedSessionId(req, config);
+  if (!sessionId) return undefined;
+  return store(req).account(sessionId);
 }
 
 /** Binds an account sign-in to the browser that started it. */

@@ -7,7 +7,7 @@ import { LIFE_EVENTS_CLIENT_ID } from '../../life-events/index.ts';
 import { attributeCatalogue, type TrustFramework } from '../../trust/index.ts';
 import { hubCookieOptions, verifyCsrf } from '../security.ts';
 import { COUNTRY_NAMES, claimLabel, SCHEME_NAMES } from '../sign-in/display.ts';
-import { accountFromCookie, bindingCookieName, clearAccountCookie } from './account-cookie.ts';
+import { accountFromCookie, bindingCookieName, endAccountSession } from './account-cookie.ts';
 
 /**
  * The citizen's own pages:
@@ -51,7 +51,7 @@ export async function registerAccountRoutes(app: FastifyInstance, o: AccountRout
   app.get<{ Querystring: { withdrawn?: string; return?: string } }>(
     '/account/consents',
     async (req, reply) => {
-      const accountId = accountFromCookie(req, o.config);
+      const accountId = await accountFromCookie(req, o.config);
       const returnTo = safeReturnPath(req.query.return);
       if (accountId && returnTo) return reply.redirect(returnTo, 303);
       if (!accountId) {
@@ -124,7 +124,7 @@ export async function registerAccountRoutes(app: FastifyInstance, o: AccountRout
       schema: { params: { type: 'object', properties: { consentId: { type: 'string', format: 'uuid' } } } },
     },
     async (req, reply) => {
-      const accountId = accountFromCookie(req, o.config);
+      const accountId = await accountFromCookie(req, o.config);
       if (!accountId) return reply.redirect('/account/consents', 303);
       if (await o.consents.withdraw(accountId, req.params.consentId)) {
         await o.revokeGrants(req.params.consentId);
@@ -137,8 +137,9 @@ export async function registerAccountRoutes(app: FastifyInstance, o: AccountRout
   app.post(
     '/account/sign-out',
     { preHandler: verifyCsrf, config: { formPage: '/account/consents' } },
-    async (_req, reply) => {
-      clearAccountCookie(reply, o.config);
+    async (req, reply) => {
+      // Ends the session on the server: a copy of the cookie is refused from now on.
+      await endAccountSession(req, reply, o.config);
       return reply.redirect('/', 303);
     },
   );

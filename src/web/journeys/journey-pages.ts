@@ -100,8 +100,8 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
   const events = [...catalogue.events.values()];
 
   /** The signed-in account, or undefined after sending the "sign in first" page. */
-  function account(req: FastifyRequest, reply: FastifyReply): string | undefined {
-    const accountId = accountFromCookie(req, o.config);
+  async function account(req: FastifyRequest, reply: FastifyReply): Promise<string | undefined> {
+    const accountId = await accountFromCookie(req, o.config);
     if (!accountId) {
       reply.view('journeys/sign-in-needed.njk', { pageTitle: 'Sign in to plan a life event' });
     }
@@ -183,7 +183,7 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
   }
 
   app.get<{ Querystring: { event?: string } }>('/life-events', async (req, reply) => {
-    const accountId = account(req, reply);
+    const accountId = await account(req, reply);
     if (!accountId) return reply;
     const wanted = typeof req.query.event === 'string' ? req.query.event : undefined;
     if (wanted !== undefined && !catalogue.events.has(wanted)) {
@@ -203,7 +203,7 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     '/life-events/start',
     { preHandler: verifyCsrf, config: { formPage: '/life-events' } },
     async (req, reply) => {
-      const accountId = account(req, reply);
+      const accountId = await account(req, reply);
       if (!accountId) return reply;
       const body = req.body ?? {};
       const eventId = str(body['event']);
@@ -321,7 +321,7 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
   app.get<{ Params: { id: string }; Querystring: { fact?: string } }>(
     '/life-events/journeys/:id/questions',
     async (req, reply) => {
-      const accountId = account(req, reply);
+      const accountId = await account(req, reply);
       if (!accountId) return reply;
       const loaded = await load(accountId, req.params.id);
       const { event } = loaded;
@@ -349,7 +349,7 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     '/life-events/journeys/:id/questions',
     { preHandler: verifyCsrf },
     async (req, reply) => {
-      const accountId = account(req, reply);
+      const accountId = await account(req, reply);
       if (!accountId) return reply;
       const { saved, event } = await load(accountId, req.params.id);
       const body = req.body ?? {};
@@ -477,7 +477,7 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
   }
 
   app.get<{ Params: { id: string } }>('/life-events/journeys/:id', async (req, reply) => {
-    const accountId = account(req, reply);
+    const accountId = await account(req, reply);
     if (!accountId) return reply;
     const { saved, event } = await load(accountId, req.params.id);
     const tellOnce = o.reports ? await tellOnceSection(o.reports, accountId, saved) : undefined;
@@ -488,7 +488,7 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     '/life-events/journeys/:id/verified',
     { preHandler: verifyCsrf, config: { formPage: '/life-events' } },
     async (req, reply) => {
-      const accountId = account(req, reply);
+      const accountId = await account(req, reply);
       if (!accountId) return reply;
       const { saved, event } = await load(accountId, req.params.id);
       const here = `/life-events/journeys/${encodeURIComponent(saved.journeyId)}`;
@@ -525,7 +525,7 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     '/life-events/journeys/:id/steps',
     { preHandler: verifyCsrf, config: { formPage: '/life-events' } },
     async (req, reply) => {
-      const accountId = account(req, reply);
+      const accountId = await account(req, reply);
       if (!accountId) return reply;
       const { saved, event } = await load(accountId, req.params.id);
       const body = req.body ?? {};

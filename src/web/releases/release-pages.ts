@@ -65,7 +65,7 @@ async function releasePagesPlugin(app: FastifyInstance, o: ReleasePagesOptions):
   }
 
   app.get(RETURN_PATH, async (req, reply) => {
-    const accountId = accountFromCookie(req, o.config);
+    const accountId = await accountFromCookie(req, o.config);
     if (!accountId) return reply.view('releases/sign-in.njk', signInPage());
     const entries = [...(await o.ledger.entriesForAccount(accountId))].reverse();
     const names = await recipientNames(entries);
@@ -78,7 +78,7 @@ async function releasePagesPlugin(app: FastifyInstance, o: ReleasePagesOptions):
   });
 
   app.get<{ Params: { index: string } }>(`${RETURN_PATH}/:index/receipt`, async (req, reply) => {
-    const accountId = accountFromCookie(req, o.config);
+    const accountId = await accountFromCookie(req, o.config);
     if (!accountId) return reply.view('releases/sign-in.njk', signInPage());
     if (!INDEX.test(req.params.index)) throw notFound();
     const index = Number(req.params.index);

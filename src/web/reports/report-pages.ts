@@ -109,8 +109,8 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
   const now = o.now ?? Date.now;
   const sealKey = reviewKey(o.kek);
 
-  function account(req: FastifyRequest, reply: FastifyReply): string | undefined {
-    const accountId = accountFromCookie(req, o.config);
+  async function account(req: FastifyRequest, reply: FastifyReply): Promise<string | undefined> {
+    const accountId = await accountFromCookie(req, o.config);
     if (!accountId) {
       reply.view('journeys/sign-in-needed.njk', { pageTitle: 'Sign in to plan a life event' });
     }
@@ -342,7 +342,7 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
   }
 
   app.get<{ Params: { id: string } }>('/life-events/journeys/:id/tell', async (req, reply) => {
-    const accountId = account(req, reply);
+    const accountId = await account(req, reply);
     if (!accountId) return reply;
     const t = await load(accountId, req.params.id);
     return reply.view('reports/tell.njk', tellContext(t));
@@ -352,7 +352,7 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
     '/life-events/journeys/:id/tell',
     { preHandler: verifyCsrf },
     async (req, reply) => {
-      const accountId = account(req, reply);
+      const accountId = await account(req, reply);
       if (!accountId) return reply;
       const t = await load(accountId, req.params.id);
       const body = req.body ?? {};
@@ -392,7 +392,7 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
     '/life-events/journeys/:id/tell/confirm',
     { preHandler: verifyCsrf, config: { formPage: '/life-events' } },
     async (req, reply) => {
-      const accountId = account(req, reply);
+      const accountId = await account(req, reply);
       if (!accountId) return reply;
       const t = await load(accountId, req.params.id);
       const body = req.body ?? {};
@@ -473,7 +473,7 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
   );
 
   app.get<{ Params: { reportId: string } }>('/life-events/reports/:reportId', async (req, reply) => {
-    const accountId = account(req, reply);
+    const accountId = await account(req, reply);
     if (!accountId) return reply;
     const view = await reports.get(accountId, req.params.reportId);
     const saved = view.journeyId ? await journeys.get(accountId, view.journeyId) : undefined;

@@ -155,7 +155,7 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
           );
         }
       }
-      setAccountCookie(reply, o.config, outcome.accountId);
+      await setAccountCookie(req, reply, o.config, outcome.accountId);
       return redirect(reply, safeReturnPath(returnTo) ?? '/account/consents');
     },
   );
@@ -170,10 +170,10 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
         if (outcome.kind === 'account')
           throw new GovbridgeError('bad_request', 'Unexpected sign-in response');
         if (outcome.kind === 'consent') {
-          setAccountCookie(reply, o.config, outcome.result.accountId);
+          await setAccountCookie(req, reply, o.config, outcome.result.accountId);
           return redirect(reply, `/interaction/${outcome.uid}/consent`);
         }
-        if (outcome.accountId) setAccountCookie(reply, o.config, outcome.accountId);
+        if (outcome.accountId) await setAccountCookie(req, reply, o.config, outcome.accountId);
         return redirect(reply, outcome.url);
       } catch (err) {
         throw withRetry(err, req.params.uid, req.params.scheme);
