@@ -1,6 +1,6 @@
 import type { AdapterPayload } from 'oidc-provider';
 import { z } from 'zod';
-import { GovbridgeError } from '../kernel/index.ts';
+import { GovbridgeError, isClientId } from '../kernel/index.ts';
 import type { Storage } from '../storage/index.ts';
 import type { ClientAdapterSource } from './adapter.ts';
 
@@ -131,8 +131,11 @@ export class ClientRegistry implements ClientAdapterSource {
   /** Operator path (CLI, composition root): validate and upsert a full client, approved. */
   async register(metadata: Record<string, unknown>): Promise<ClientInfo> {
     const clientId = metadata['client_id'];
-    if (typeof clientId !== 'string' || !/^[A-Za-z0-9._~-]{3,128}$/.test(clientId)) {
-      throw new GovbridgeError('bad_request', 'client_id must be 3–128 characters of A–Z, a–z, 0–9, . _ ~ -');
+    if (!isClientId(clientId)) {
+      throw new GovbridgeError(
+        'bad_request',
+        'client_id must be 3–128 characters of A–Z, a–z, 0–9 and . _ ~ : / - (the hub’s identifier alphabet)',
+      );
     }
     const parsed = this.#schema.safeParse(metadata);
     if (!parsed.success) {

@@ -7,6 +7,7 @@ import Provider, {
   interactionPolicy,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
+import { mintClientId } from '../kernel/index.ts';
 import { isDatabaseUnavailable, type Storage } from '../storage/index.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { type ClientRegistry, GOVBRIDGE_METADATA } from './client-registry.ts';
@@ -195,6 +196,8 @@ export function createProvider(o: ProviderOptions): Provider {
       registration: {
         enabled: o.initialAccessToken !== undefined,
         ...(o.initialAccessToken ? { initialAccessToken: o.initialAccessToken } : {}),
+        // Client ids in the hub's identifier alphabet, never beginning with `-` or `_` (src/kernel/ids.ts).
+        idFactory: () => mintClientId(),
       },
       rpInitiatedLogout: {
         enabled: true,

@@ -1,5 +1,14 @@
-import { uuid } from '../kernel/index.ts';
-import type { Ledger, ReleaseRecord } from '../ledger/index.ts';
+import { GovbridgeError, uuid } from '../kernel/index.ts';
+import {
+  clearProblems,
+  flagProblem,
+  type Ledger,
+  LedgerError,
+  type LedgerProblemKind,
+  type ReleaseRecord,
+  type RepairLog,
+  validateReleaseRecord,
+} from '../ledger/index.ts';
 import type { Storage } from '../storage/index.ts';
 
 /**
@@ -26,6 +35,16 @@ export interface ReleaseInput {
 
 export async function recordRelease(storage: Storage, r: ReleaseInput): Promise<string> {
   const releaseId = uuid();
+  // Validated as the ledger will validate it before anything is written: a release row the ledger
+  // then refuses would be a release nobody can see in the log (and, before start-up healing handled
+  // rows one by one, a hub that could not start).
+  const valid = validateReleaseRecord(releaseLedgerRecord(releaseId, r));
+  if (!valid.ok) {
+    throw new GovbridgeError(
+      'server_error',
+      `Release not recorded: its ledger entry would be invalid (${valid.error.message})`,
+    );
+  }
   await storage.db
     .insertInto('releases')
     .values({
@@ -64,11 +83,21 @@ export function releaseLedgerRecord(releaseId: string, r: ReleaseInput): Release
 /**
  * Releases recorded but missing from the ledger (a process stopped between the two writes): appended
  * now, exactly as recorded. Run at start; appends are idempotent per release id.
+ *
+ * Each row on its own: a row that cannot become a valid entry (an id outside the identifier alphabet
+ * written by an older version, a client that no longer exists, unreadable columns) is logged — one
+ * warn line, `ledger_heal_row_refused`, with the release id and the check that failed, no personal
+ * data — and flagged for the operator (`ledger_problems`), and the others are appended. A row
+ * flagged at an earlier start that now appends has its flag cleared. Returns the number appended.
  */
-export async function appendUnledgeredReleases(storage: Storage, ledger: Ledger): Promise<number> {
+export async function appendUnledgeredReleases(
+  storage: Storage,
+  ledger: Ledger,
+  log?: RepairLog,
+): Promise<number> {
   const rows = await storage.db
     .selectFrom('releases')
-    .innerJoin('clients', 'clients.client_id', 'releases.client_id')
+    .leftJoin('clients', 'clients.client_id', 'releases.client_id')
     .select([
       'releases.release_id',
       'releases.account_id',
@@ -93,9 +122,22 @@ export async function appendUnledgeredReleases(storage: Storage, ledger: Ledger)
     .orderBy('releases.released_at')
     .execute();
   if (rows.length === 0) return 0;
-  await ledger.appendMany(
-    rows.map((r) =>
-      releaseLedgerRecord(r.release_id, {
+  const refuse = async (releaseId: string, kind: LedgerProblemKind, check: string) => {
+    log?.warn(
+      { event: 'ledger_heal_row_refused', problem: kind, releaseId, check },
+      'a release missing from the ledger cannot be appended; flagged for the operator, the hub serves',
+    );
+    await flagProblem(storage, { kind, ref: releaseId, message: check });
+  };
+  const records: ReleaseRecord[] = [];
+  for (const r of rows) {
+    if (r.country === null) {
+      await refuse(r.release_id, 'release_client_unknown', 'its client is not registered any more');
+      continue;
+    }
+    let input: ReleaseInput;
+    try {
+      input = {
         accountId: r.account_id,
         clientId: r.client_id,
         clientCountry: r.country,
@@ -108,10 +150,66 @@ export async function appendUnledgeredReleases(storage: Storage, ledger: Ledger)
         consentId: r.consent_id,
         grantId: null,
         at: new Date(Number(r.released_at)),
-      }),
-    ),
+      };
+    } catch {
+      await refuse(
+        r.release_id,
+        'release_unreadable',
+        'its stored attributes, withheld or decisions are not JSON',
+      );
+      continue;
+    }
+    let record: ReleaseRecord;
+    try {
+      record = releaseLedgerRecord(r.release_id, input);
+    } catch {
+      await refuse(
+        r.release_id,
+        'release_unreadable',
+        'its stored withheld list is not a list of attributes',
+      );
+      continue;
+    }
+    const valid = validateReleaseRecord(record);
+    if (!valid.ok) {
+      await refuse(
+        r.release_id,
+        'release_unledgerable',
+        `its ledger entry would be invalid: ${valid.error.message}`,
+      );
+      continue;
+    }
+    records.push(record);
+  }
+  const appended: string[] = [];
+  const BATCH = 1000;
+  for (let i = 0; i < records.length; i += BATCH) {
+    const part = records.slice(i, i + BATCH);
+    try {
+      await ledger.appendMany(part);
+      appended.push(...part.map((r) => r.releaseId));
+    } catch {
+      // One at a time, so that one the ledger refuses does not keep the others out.
+      for (const record of part) {
+        try {
+          await ledger.append(record);
+          appended.push(record.releaseId);
+        } catch (err) {
+          if (err instanceof LedgerError && err.reason === 'invalid_entry') {
+            await refuse(record.releaseId, 'release_unledgerable', 'the ledger refused its entry');
+          } else {
+            throw err;
+          }
+        }
+      }
+    }
+  }
+  await clearProblems(
+    storage,
+    ['release_unledgerable', 'release_client_unknown', 'release_unreadable'],
+    appended,
   );
-  return rows.length;
+  return appended.length;
 }
 
 /**

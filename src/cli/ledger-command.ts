@@ -5,7 +5,9 @@ import { GovbridgeError } from '../kernel/index.ts';
 import {
   type LedgerEntry,
   LedgerIntegrityError,
+  listProblems,
   type Receipt,
+  recordCosigned,
   type VerificationError,
   verifyConsistency,
   verifyReceipt,
@@ -18,7 +20,10 @@ export const LEDGER_USAGE = `  ledger verify-receipt FILE --key VERIFIER_KEY [--
                                        fetch the hub's latest checkpoint and a consistency proof, and check
                                        that the log has only grown since the receipt (no database needed)
   ledger verify                        Recompute the whole ledger from its entries and check every stored
-                                       node and signed checkpoint; exit 1 naming the first problem
+                                       node and signed checkpoint, and compare it with the largest checkpoint
+                                       each witness cosigned (a smaller tree: its tail was removed); list the
+                                       rows start-up could not repair and what witnesses reported; exit 1
+                                       naming the first problem
   ledger checkpoint                    Sign a checkpoint of the current tree size and print it (C2SP note)
   ledger verifier-key [--witness]      The ledger's verifier key, to publish (--witness: this hub's
                                        cosigner key, for the hubs it witnesses)
@@ -294,6 +299,7 @@ function problemDetail(body: string): string {
 // verify, forget
 
 async function verifyCommand(ctx: AppContext, out: Out, err: Out): Promise<number> {
+  let failed = false;
   try {
     const r = await ctx.ledger.verifyIntegrity();
     out(
@@ -301,12 +307,28 @@ async function verifyCommand(ctx: AppContext, out: Out, err: Out): Promise<numbe
         r.latestCheckpoint === undefined ? '' : ` (latest at tree size ${r.latestCheckpoint})`
       } checked in ${Math.round(r.durationMs)} ms\n`,
     );
-    return 0;
   } catch (e) {
     if (!(e instanceof LedgerIntegrityError)) throw e;
     err(`${e.message}\n`);
-    return 1;
+    failed = true;
   }
+  // What each witness cosigned (the integrity check above compared the tree with it).
+  const peers = await ctx.storage.db.selectFrom('ledger_witness_peers').selectAll().orderBy('url').execute();
+  for (const p of peers) {
+    const state =
+      p.failing_since === null
+        ? ''
+        : `; unreachable since ${new Date(Number(p.failing_since)).toISOString()} (${p.last_error ?? 'no answer'})`;
+    out(
+      `Witness ${p.url}: cosigned tree size ${p.cosigned_size}${Number(p.claimed_size) !== Number(p.cosigned_size) ? `, holds size ${p.claimed_size}` : ''}${state}\n`,
+    );
+  }
+  // Rows start-up could not repair, and what witnesses reported: the hub serves, the operator acts.
+  const problems = await listProblems(ctx.storage);
+  for (const p of problems) {
+    err(`Problem ${p.kind} (${p.ref}), since ${p.firstSeenAt.toISOString()}: ${p.message}\n`);
+  }
+  return failed || problems.length > 0 ? 1 : 0;
 }
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -413,6 +435,8 @@ async function cosignCommand(ctx: AppContext, witness: unknown, out: Out, err: O
       );
       return 1;
     }
+    const cosigned = await ctx.ledger.checkpointAt(size);
+    if (cosigned) await recordCosigned(ctx.storage, hubBase(witness), size, cosigned.note);
     out(
       `Cosigned by ${names} at tree size ${size}${oldSize > 0 ? ` (from size ${oldSize})` : ''}: stored ${stored.stored} cosignature${stored.stored === 1 ? '' : 's'}${stored.ignored > 0 ? `, ignored ${stored.ignored} from unknown keys` : ''}\n`,
     );

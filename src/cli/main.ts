@@ -21,7 +21,10 @@ Commands:
                                        Make a new active key for P (hub-sig, singpass-sig, singpass-enc,
                                        onelogin-sig); the old one stays published for N seconds (default 86400)
   clients register --file F            Register (or update) and approve a relying party from a JSON metadata file
-  clients approve CLIENT_ID            Approve a self-registered (Dynamic Client Registration) relying party
+  clients approve [--] CLIENT_ID       Approve a self-registered (Dynamic Client Registration) relying party
+  clients approve --client-id=CLIENT_ID
+                                       The same; for an id beginning with "-" use this form or put "--"
+                                       before it (ids of older hub versions may begin with "-" or "_")
   clients list                         List relying parties, with approved/pending status
 ${POLICY_USAGE}${NOTIFICATIONS_USAGE}${LEDGER_USAGE}${LIFE_EVENTS_USAGE}`;
 
@@ -57,15 +60,11 @@ async function run(
   sub: string | undefined,
   rest: string[],
 ): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      purpose: { type: 'string' },
-      'grace-seconds': { type: 'string' },
-      file: { type: 'string' },
-    },
-    strict: true,
+  const { values, positionals } = parseCommandLine(rest, {
+    purpose: { type: 'string' },
+    'grace-seconds': { type: 'string' },
+    file: { type: 'string' },
+    'client-id': { type: 'string' },
   });
   if (command === 'keys' && sub === 'list') {
     const rows = await ctx.storage.db
@@ -120,8 +119,10 @@ async function run(
     return 0;
   }
   if (command === 'clients' && sub === 'approve') {
-    const clientId = positionals[0];
-    if (!clientId) throw usage('clients approve needs the CLIENT_ID');
+    const clientId = values['client-id'] ?? positionals[0];
+    if (!clientId || positionals.length > (values['client-id'] === undefined ? 1 : 0)) {
+      throw usage('clients approve needs one CLIENT_ID');
+    }
     const c = await ctx.clients.get(clientId);
     if (!c) throw usage(`No client ${clientId}`);
     if (c.status === 'approved') {
@@ -135,6 +136,35 @@ async function run(
     return 0;
   }
   throw usage(`Unknown command: ${[command, sub].filter(Boolean).join(' ')}`);
+}
+
+/**
+ * Options and positionals, strictly. An argument beginning with "-" that is not an option is most
+ * likely an id that begins with "-" (Dynamic Client Registration ids of older hub versions may): the
+ * error says how to pass it ("--" before it, or --client-id=ID).
+ */
+function parseCommandLine(
+  args: string[],
+  options: Record<string, { type: 'string' | 'boolean' }>,
+): { values: Record<string, string | undefined>; positionals: string[] } {
+  try {
+    const r = parseArgs({ args, allowPositionals: true, strict: true, options });
+    return { values: r.values as Record<string, string | undefined>, positionals: r.positionals };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const end = args.indexOf('--');
+    const dashed = args.find(
+      (a, i) =>
+        (end === -1 || i < end) &&
+        /^-[^-]|^--./.test(a) &&
+        !(a.replace(/^--?/, '').split('=')[0]! in options),
+    );
+    throw usage(
+      dashed
+        ? `${message}. If ${JSON.stringify(dashed)} is an id, not an option, put "--" before it or use --client-id=${dashed}`
+        : message,
+    );
+  }
 }
 
 class UsageError extends Error {}

@@ -155,6 +155,8 @@ test('config: the Config interface and the settings table name the same keys', (
     'ledgerCheckpointMs',
     'ledgerWitnessKeys',
     'ledgerWitnessedLogs',
+    'ledgerWitnessUrls',
+    'ledgerWitnessPushMs',
     'singpassSimulatorScenario',
     'oneloginSimulatorScenario',
     'singpassProfile',

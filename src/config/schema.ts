@@ -272,6 +272,35 @@ export const settings = {
     describe:
       'Comma-separated verifier keys (`<origin>+<key id: 8 lower-case hex digits>+<base64 key>`, type 0x01 Ed25519 with a 32-byte key, key id matching name and key; an invalid one stops start-up) of other hubs’ ledgers this hub witnesses: it cosigns their checkpoints at `POST /ledger/witness/add-checkpoint` after checking consistency with what it cosigned before.',
   }),
+  ledgerWitnessUrls: setting({
+    env: 'GOVBRIDGE_LEDGER_WITNESS_URLS',
+    schema: z.string().transform((v, ctx) => {
+      const urls = v
+        .split(',')
+        .map((u) => u.trim().replace(/\/+$/, ''))
+        .filter(Boolean);
+      for (const u of urls) {
+        if (!/^https?:\/\/[^\s?#]+$/.test(u)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(u)} must be an http(s) URL without query or fragment`,
+          });
+        }
+      }
+      return urls;
+    }),
+    fallback: () => [],
+    defaultText: 'none',
+    describe:
+      'Comma-separated base URLs of the hubs that witness our ledger (for example the other country’s hub). Each process pushes every new checkpoint to each of them (`POST <url>/ledger/witness/add-checkpoint`, C2SP tlog-witness) on a timer, keeps the cosignatures (their keys must be in `GOVBRIDGE_LEDGER_WITNESS_KEYS`), and `ledger verify` and start-up compare the local tree with the largest checkpoint each cosigned: a removed tail is found without anyone running `ledger cosign`.',
+  }),
+  ledgerWitnessPushMs: setting({
+    env: 'GOVBRIDGE_LEDGER_WITNESS_PUSH_MS',
+    schema: positiveMs,
+    fallback: () => 10_000,
+    describe:
+      'How often a hub process pushes its latest checkpoint to the witnesses in `GOVBRIDGE_LEDGER_WITNESS_URLS`. A witness that does not answer is retried with exponential backoff from this interval up to 15 minutes; one warn line per outage.',
+  }),
   metricsPort: setting({
     env: 'GOVBRIDGE_METRICS_PORT',
     schema: port,
@@ -422,6 +451,8 @@ export interface Config {
   readonly ledgerCheckpointMs: number;
   readonly ledgerWitnessKeys: readonly string[];
   readonly ledgerWitnessedLogs: readonly string[];
+  readonly ledgerWitnessUrls: readonly string[];
+  readonly ledgerWitnessPushMs: number;
   readonly singpassSimulatorScenario: string | undefined;
   readonly oneloginSimulatorScenario: string | undefined;
   readonly singpassProfile: 'fapi' | 'legacy';

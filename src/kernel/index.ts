@@ -6,7 +6,16 @@ export {
   isGovbridgeError,
   publicView,
 } from './errors.ts';
-export { randomId, sha256b64u, uuid } from './ids.ts';
+export {
+  CLIENT_ID_PATTERN,
+  IDENTIFIER_PATTERN,
+  isClientId,
+  isIdentifier,
+  mintClientId,
+  randomId,
+  sha256b64u,
+  uuid,
+} from './ids.ts';
 export { readTextLimited, UPSTREAM_MAX_BODY_BYTES } from './read-limited.ts';
 export { err, ok, type Result } from './result.ts';
 export { keyFromBase64url, seal, unseal } from './seal.ts';

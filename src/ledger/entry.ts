@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { err, ok, type Result } from '../kernel/index.ts';
+import { err, IDENTIFIER_PATTERN, ok, type Result } from '../kernel/index.ts';
 
 /**
  * One ledger entry: the record of one release of a citizen's data to a service or an agency. The
@@ -48,11 +48,10 @@ export interface ReleaseRecord {
   readonly trustFrameworkVersion: string;
 }
 
-// Identifiers that go into the log: a conservative character set, so that nothing resembling free
-// text (names, e-mail addresses, values) can be smuggled into a public record by mistake.
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/, 'identifier: letters, digits and ._:/- only');
+// Identifiers that go into the log: the hub's one identifier alphabet (kernel's IDENTIFIER_PATTERN),
+// so that every id the hub mints or accepts can be logged, and nothing resembling free text (names,
+// e-mail addresses, values) can be smuggled into a public record by mistake.
+const id = z.string().regex(IDENTIFIER_PATTERN, 'identifier: 1–200 letters, digits and . _ ~ : / - only');
 /** Attribute names, as in the trust framework (`birthdate`, `urn:govbridge:claims:sg_residential_status`). */
 const attribute = z.string().regex(/^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/, 'attribute name');
 const country = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code');

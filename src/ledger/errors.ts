@@ -56,7 +56,11 @@ export interface IntegrityProblem {
     | 'size_mismatch'
     | 'checkpoint_invalid'
     | 'checkpoint_root_mismatch'
-    | 'checkpoint_beyond_tree';
+    | 'checkpoint_beyond_tree'
+    /** A witness cosigned a larger tree than is stored (its checkpoint kept in ledger_witness_peers). */
+    | 'tail_truncated'
+    /** The stored entries do not produce the root a witness cosigned. */
+    | 'witnessed_root_mismatch';
   readonly message: string;
   readonly index?: number;
   readonly size?: number;

@@ -7,7 +7,13 @@ export {
   type VerifiedCheckpoint,
 } from './checkpoint.ts';
 export { type Cosigner, cosignatureVerifier, ed25519Cosigner } from './cosignature.ts';
-export { canonicalJson, type LedgerEntry, parseEntry, type ReleaseRecord } from './entry.ts';
+export {
+  canonicalJson,
+  type LedgerEntry,
+  parseEntry,
+  type ReleaseRecord,
+  validateRecord as validateReleaseRecord,
+} from './entry.ts';
 export {
   type IntegrityProblem,
   LedgerError,
@@ -46,6 +52,15 @@ export {
   signNote,
 } from './note.ts';
 export {
+  clearProblems,
+  flagProblem,
+  type LedgerProblem,
+  type LedgerProblemKind,
+  listProblems,
+  type RepairLog,
+  runStartupRepairs,
+} from './problems.ts';
+export {
   RECEIPT_FORMAT,
   type Receipt,
   type VerificationError,
@@ -61,3 +76,12 @@ export {
   WitnessError,
   type WitnessOptions,
 } from './witness.ts';
+export {
+  conflictSize,
+  createWitnessPusher,
+  recordCosigned,
+  type WitnessPusher,
+  type WitnessPusherOptions,
+  type WitnessStatus,
+  witnessEndpoint,
+} from './witness-push.ts';

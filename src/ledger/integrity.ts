@@ -77,6 +77,43 @@ export async function verifyLedgerIntegrity(args: {
     }
     signedRoots.push({ size, root: cp.rootHash, createdAt: Number(row.created_at) });
   }
+  // The largest checkpoint each witness cosigned (kept by the witness pusher, migration 0014): a copy
+  // of what lives outside this database. A local tree smaller than it lost its tail; one whose root
+  // at that size differs was rewritten. Both are tampering, as for our own checkpoints.
+  const witnessed: { size: number; root: Hash; witness: string }[] = [];
+  const peerRows = await db
+    .selectFrom('ledger_witness_peers')
+    .select(['url', 'cosigned_size', 'cosigned_note'])
+    .where('cosigned_note', 'is not', null)
+    .execute();
+  for (const row of peerRows) {
+    const opened = openCheckpoint(row.cosigned_note!, [args.logVerifier], { origin: args.origin });
+    if (!opened.ok || opened.value.checkpoint.size !== Number(row.cosigned_size)) {
+      report({
+        kind: 'checkpoint_invalid',
+        size: Number(row.cosigned_size),
+        message: `the checkpoint the witness at ${row.url} cosigned (size ${row.cosigned_size}) does not verify with the ledger's key: it was changed in the database`,
+      });
+      continue;
+    }
+    const cp = opened.value.checkpoint;
+    witnessed.push({ size: cp.size, root: cp.rootHash, witness: row.url });
+  }
+  witnessed.sort((a, b) => a.size - b.size);
+  let nextWitnessed = 0;
+  const compareWitnessed = (frontier: Frontier) => {
+    while (nextWitnessed < witnessed.length && witnessed[nextWitnessed]!.size <= frontier.size) {
+      const w = witnessed[nextWitnessed++]!;
+      if (w.size < frontier.size) continue;
+      if (!bytesEqual(w.size === 0 ? EMPTY_ROOT : frontier.root(), w.root)) {
+        report({
+          kind: 'witnessed_root_mismatch',
+          size: w.size,
+          message: `the stored entries do not produce the root the witness at ${w.witness} cosigned at size ${w.size}: the log was rewritten`,
+        });
+      }
+    }
+  };
   let nextCheckpoint = 0;
   let checkpointsMatched = 0;
   const compareCheckpoints = (frontier: Frontier) => {
@@ -97,6 +134,7 @@ export async function verifyLedgerIntegrity(args: {
 
   const frontier = new Frontier();
   compareCheckpoints(frontier);
+  compareWitnessed(frontier);
   let expected = 0;
   let treeBroken = false;
   let nodesCompared = 0;
@@ -149,6 +187,7 @@ export async function verifyLedgerIntegrity(args: {
           produced.push({ level, index: idx, hash });
         });
         compareCheckpoints(frontier);
+        compareWitnessed(frontier);
       }
       expected = index + 1;
     }
@@ -217,6 +256,21 @@ export async function verifyLedgerIntegrity(args: {
         kind: 'checkpoint_root_mismatch',
         size: cp.size,
         message: `the checkpoint at size ${cp.size} cannot be matched: entries below it are missing`,
+      });
+    }
+  }
+  for (const w of witnessed.slice(nextWitnessed)) {
+    if (w.size > stored) {
+      report({
+        kind: 'tail_truncated',
+        size: w.size,
+        message: `the witness at ${w.witness} cosigned tree size ${w.size} but only ${stored} entries are stored: the log's tail was removed`,
+      });
+    } else if (treeBroken) {
+      report({
+        kind: 'witnessed_root_mismatch',
+        size: w.size,
+        message: `the checkpoint the witness at ${w.witness} cosigned at size ${w.size} cannot be matched: entries below it are missing`,
       });
     }
   }

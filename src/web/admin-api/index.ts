@@ -13,6 +13,11 @@ export interface AdminApiOptions {
   token: string;
   agencies: AgencyRegistry;
   operator: NotificationOperator;
+  /**
+   * The transparency ledger's state for the operator: problems start-up repairs or witnesses found
+   * (release ids, witness URLs and the check that failed; no personal data) and each witness's status.
+   */
+  ledger?: { problems(): Promise<unknown[]>; witnesses(): Promise<unknown[]> };
 }
 
 const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -42,6 +47,14 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options
   });
 
   app.get('/agencies', async () => ({ agencies: await options.agencies.list() }));
+
+  const ledger = options.ledger;
+  if (ledger) {
+    app.get('/ledger/problems', async () => ({
+      problems: await ledger.problems(),
+      witnesses: await ledger.witnesses(),
+    }));
+  }
 
   app.get('/agencies/:agencyId', async (request) => {
     const id = param((request.params as { agencyId?: unknown }).agencyId, 'agencyId');
