@@ -19,3 +19,4 @@ export {
 export { readTextLimited, UPSTREAM_MAX_BODY_BYTES } from './read-limited.ts';
 export { err, ok, type Result } from './result.ts';
 export { keyFromBase64url, seal, unseal } from './seal.ts';
+export { redactUpstreamText } from './upstream-text.ts';

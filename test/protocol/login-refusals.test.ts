@@ -107,6 +107,8 @@ describe(`refused logins are visible and honest (${testDialect()})`, () => {
     assert.equal(line['check'], 'par');
     assert.equal(line['upstreamStatus'], 400);
     assert.equal(line['upstreamError'], 'invalid_request');
+    // The scheme's own words reach the operator (redacted), not a generic "not responding".
+    assert.match(String(line['upstreamDescription']), /unknown persona/);
     assertNothingPersonal();
   });
 

@@ -1,4 +1,4 @@
-import { isGovbridgeError } from '../../kernel/index.ts';
+import { isGovbridgeError, redactUpstreamText } from '../../kernel/index.ts';
 import type { SchemeId } from '../../trust/index.ts';
 
 /**
@@ -79,8 +79,8 @@ export function describeRefusal(
     oidcError: context.oidcError,
     upstreamError: typeof detail.error === 'string' ? detail.error : undefined,
     upstreamStatus: typeof detail.status === 'number' ? detail.status : undefined,
-    upstreamDescription:
-      typeof detail.description === 'string' ? redactUpstreamText(detail.description) : undefined,
+    // Connectors keep an upstream's own error text already redacted; redact again in case one does not.
+    upstreamDescription: redactUpstreamText(detail.description),
     reason: isGovbridgeError(first)
       ? first.message
       : `unexpected ${first instanceof Error ? first.name : typeof first}`,
@@ -97,21 +97,6 @@ export function logRefusal(logger: RefusalLogger | undefined, r: LoginRefusal): 
   if (r.upstreamStatus !== undefined) line['upstreamStatus'] = r.upstreamStatus;
   if (r.upstreamDescription) line['upstreamDescription'] = r.upstreamDescription;
   logger.warn(line, `login refused: ${r.reason}`);
-}
-
-/**
- * An upstream's error text, made safe for a log line: printable ASCII only, at most 200 characters,
- * and anything shaped like personal data masked (e-mail addresses, NRIC/FIN numbers, long digit
- * runs such as phone numbers, JWTs).
- */
-export function redactUpstreamText(text: string): string {
-  return text
-    .replace(/[^\x20-\x7e]/g, '?')
-    .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '[jwt]')
-    .replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, '[email]')
-    .replace(/\b[STFGM]\d{7}[A-Z]\b/gi, '[id]')
-    .replace(/\d{6,}/g, '[number]')
-    .slice(0, 200);
 }
 
 function causes(err: unknown): unknown[] {

@@ -1,4 +1,4 @@
-import { GovbridgeError } from '../../kernel/index.ts';
+import { GovbridgeError, redactUpstreamText } from '../../kernel/index.ts';
 import type { OneLoginAssertion, OneLoginAuthRequest } from '../../trust/index.ts';
 import type { ConnectorTransaction } from '../types.ts';
 import { invalidResponse } from './connector-error.ts';
@@ -36,7 +36,7 @@ export async function completeLogin(
     );
   }
   const error = params.get('error');
-  if (error !== null) throw callbackError(error);
+  if (error !== null) throw callbackError(error, redactUpstreamText(params.get('error_description')));
   const code = params.get('code');
   if (!code) throw invalidResponse('code', 'the callback has neither code nor error');
 
@@ -66,23 +66,24 @@ async function coreIdentityOf(
   return verifyCoreIdentity(rt, claim, { sub, level: requestedConfidence(request.vtr) ?? 'P1' });
 }
 
-function callbackError(error: string): GovbridgeError {
+function callbackError(error: string, description: string | undefined): GovbridgeError {
   const safe = oauthError({ error });
   if (safe === 'access_denied') {
     return new GovbridgeError(
       'access_denied',
       'GOV.UK One Login: the person cancelled or could not be signed in',
       {
-        detail: { scheme: 'onelogin', check: 'authorization_response', error: safe },
+        detail: { scheme: 'onelogin', check: 'authorization_response', error: safe, description },
       },
     );
   }
   if (safe === 'temporarily_unavailable') {
     return new GovbridgeError('temporarily_unavailable', 'GOV.UK One Login is temporarily unavailable', {
-      detail: { scheme: 'onelogin', check: 'authorization_response', error: safe },
+      detail: { scheme: 'onelogin', check: 'authorization_response', error: safe, description },
     });
   }
   return invalidResponse('authorization_response', `the authorization request was refused (error ${safe})`, {
     error: safe,
+    description,
   });
 }

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { randomId } from '../../kernel/index.ts';
+import { randomId, redactUpstreamText } from '../../kernel/index.ts';
 import type { ConnectorTransaction } from '../types.ts';
 import { invalidResponse } from './connector-error.ts';
 import { requestJson } from './http-client.ts';
@@ -56,6 +56,11 @@ export async function exchangeCode(
       {
         status: res.status,
         error,
+        description: redactUpstreamText(
+          typeof res.body === 'object' && res.body !== null
+            ? (res.body as { error_description?: unknown }).error_description
+            : undefined,
+        ),
       },
     );
   }

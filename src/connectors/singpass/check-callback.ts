@@ -1,4 +1,4 @@
-import { GovbridgeError } from '../../kernel/index.ts';
+import { GovbridgeError, redactUpstreamText } from '../../kernel/index.ts';
 import { invalidResponse, safeErrorCode } from './fail.ts';
 import type { ProviderMetadata } from './types.ts';
 
@@ -32,9 +32,10 @@ export function checkCallback(
   const error = params.get('error');
   if (error !== null) {
     const code = safeErrorCode(error);
+    const description = redactUpstreamText(params.get('error_description'));
     if (code === 'access_denied') {
       throw new GovbridgeError('access_denied', 'The Singpass login was cancelled or refused.', {
-        detail: { scheme: 'singpass', check: 'authorization_error', error: code },
+        detail: { scheme: 'singpass', check: 'authorization_error', error: code, description },
       });
     }
     if (code === 'temporarily_unavailable') {
@@ -42,12 +43,13 @@ export function checkCallback(
         'temporarily_unavailable',
         'Singpass is temporarily unavailable; try again later.',
         {
-          detail: { scheme: 'singpass', check: 'authorization_error', error: code },
+          detail: { scheme: 'singpass', check: 'authorization_error', error: code, description },
         },
       );
     }
     throw invalidResponse('authorization_error', 'Singpass returned an authorization error.', {
       error: code,
+      description,
     });
   }
   const code = params.get('code');

@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import { z } from 'zod';
+import { redactUpstreamText } from '../../kernel/index.ts';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion } from './create-client-assertion.ts';
 import { createDpopProof, withDpopNonce } from './create-dpop-proof.ts';
 import { invalidResponse, safeErrorCode } from './fail.ts';
@@ -51,6 +52,7 @@ export async function exchangeCode(
     throw invalidResponse('token', `the token request was refused (HTTP ${response.status}).`, {
       status: response.status,
       error: safeErrorCode(json?.error),
+      description: redactUpstreamText(json?.error_description),
     });
   }
   const parsed = tokenResponse.safeParse(json);

@@ -1,4 +1,5 @@
 import type { JWK } from 'jose';
+import { redactUpstreamText } from '../../kernel/index.ts';
 import type { MyinfoAttribute } from '../../trust/index.ts';
 import { createDpopProof, withDpopNonce } from './create-dpop-proof.ts';
 import { invalidResponse, safeErrorCode } from './fail.ts';
@@ -43,6 +44,7 @@ export async function fetchUserinfo(
     throw invalidResponse('userinfo', `the userinfo request was refused (HTTP ${response.status}).`, {
       status: response.status,
       error: safeErrorCode(parseJsonObject(body)?.error),
+      description: redactUpstreamText(parseJsonObject(body)?.error_description),
     });
   }
   const claims = await openSealedJwt(body.trim(), 'userinfo', local, providerKeys);

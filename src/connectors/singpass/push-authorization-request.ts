@@ -1,4 +1,5 @@
 import type { JWK } from 'jose';
+import { redactUpstreamText } from '../../kernel/index.ts';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion } from './create-client-assertion.ts';
 import { createDpopProof, withDpopNonce } from './create-dpop-proof.ts';
 import { invalidResponse, safeErrorCode } from './fail.ts';
@@ -38,6 +39,7 @@ export async function pushAuthorizationRequest(
     throw invalidResponse('par', `the pushed authorization request was refused (HTTP ${response.status}).`, {
       status: response.status,
       error: safeErrorCode(json?.error),
+      description: redactUpstreamText(json?.error_description),
     });
   }
   const requestUri = json?.request_uri;
