@@ -24,7 +24,15 @@ import {
 import { ConsentService } from './consent/index.ts';
 import { createDemoAgencies, createDemoServices } from './demo/index.ts';
 import { GovbridgeError, keyFromBase64url, randomId, systemClock } from './kernel/index.ts';
-import { createLedger, createWitness, type Ledger, type Witness } from './ledger/index.ts';
+import {
+  createLedger,
+  createWitness,
+  createWitnessPusher,
+  type Ledger,
+  listProblems,
+  runStartupRepairs,
+  type Witness,
+} from './ledger/index.ts';
 import {
   type Catalogue,
   JourneyStore,
@@ -553,9 +561,12 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
   // The transparency ledger: checked end to end before serving (a changed, removed or inserted entry,
   // or a rewritten checkpoint, stops start-up), public proofs, and a checkpoint signed on a timer.
   await ctx.ledger.verifyIntegrity();
-  const healed =
-    (await appendUnledgeredReleases(ctx.storage, ctx.ledger)) +
-    (await appendUnledgeredNotifications(ctx.storage, ctx.ledger, ctx.trust.version));
+  // Repairs (releases a crash left out of the ledger) never stop start-up: a row that cannot be
+  // repaired is logged and flagged for the operator (ledger verify, /admin/api/ledger/problems).
+  const healed = await runStartupRepairs(ctx.storage, logger, [
+    ['releases', () => appendUnledgeredReleases(ctx.storage, ctx.ledger, logger)],
+    ['notifications', () => appendUnledgeredNotifications(ctx.storage, ctx.ledger, ctx.trust.version)],
+  ]);
   if (healed > 0) logger.warn({ count: healed }, 'releases missing from the ledger were appended');
   await app.register(ledgerRoutes, { prefix: '/ledger', ledger: ctx.ledger, witness: ctx.witness });
   let lastCheckpointSize = -1;
@@ -579,6 +590,21 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
       });
   }, config.ledgerCheckpointMs);
   checkpointer.unref();
+  // Each new checkpoint goes to the configured witnesses on a timer (with backoff while one is down),
+  // so a removed tail is found without an operator running `ledger cosign` (src/ledger/README.md).
+  const witnessPusher = createWitnessPusher({
+    storage: ctx.storage,
+    ledger: ctx.ledger,
+    urls: config.ledgerWitnessUrls,
+    log: logger,
+    baseBackoffMs: config.ledgerWitnessPushMs,
+  });
+  const witnessTimer =
+    config.ledgerWitnessUrls.length > 0
+      ? setInterval(() => void witnessPusher.tick(), config.ledgerWitnessPushMs)
+      : undefined;
+  witnessTimer?.unref();
+  if (witnessTimer) app.addHook('onReady', async () => void witnessPusher.tick());
 
   // Tell Us Once: the notification signing keys agencies verify with, the operator API, and the
   // delivery worker (any number of processes may run one; rows are claimed, never shared).
@@ -591,6 +617,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
       token: config.adminToken,
       agencies: ctx.notifications.agencies,
       operator: ctx.notifications.operator,
+      ledger: { problems: () => listProblems(ctx.storage), witnesses: () => witnessPusher.status() },
     });
   }
   let worker: DeliveryWorker | undefined;
@@ -643,6 +670,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     async close() {
       clearInterval(sweeper);
       clearInterval(checkpointer);
+      clearInterval(witnessTimer);
       await metricsServer?.close();
       await worker?.stop();
       await app.close();

@@ -290,6 +290,24 @@ export interface LedgerWitnessStateTable {
   updated_at: number;
 }
 
+export interface LedgerProblemTable {
+  kind: string;
+  ref: string;
+  message: string;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+export interface LedgerWitnessPeerTable {
+  url: string;
+  cosigned_size: number;
+  cosigned_note: string | null;
+  claimed_size: number;
+  last_ok_at: number | null;
+  failing_since: number | null;
+  last_error: string | null;
+}
+
 export interface Database {
   upstream_logins: UpstreamLoginTable;
   grant_claims: GrantClaimsTable;
@@ -315,4 +333,6 @@ export interface Database {
   ledger_cosignatures: LedgerCosignatureTable;
   ledger_subject_salts: LedgerSubjectSaltTable;
   ledger_witness_state: LedgerWitnessStateTable;
+  ledger_problems: LedgerProblemTable;
+  ledger_witness_peers: LedgerWitnessPeerTable;
 }
