@@ -47,6 +47,13 @@ describe(`One Login upstream answers through the hub (${testDialect()})`, () => 
     assert.ok(r.url.startsWith(rp.redirectUri), 'the relying party receives the error');
   });
 
+  test('an ID token vot (credential trust) below the requested Cl.Cm → error=unmet_authentication_requirements', async () => {
+    const { response: r, browser } = await identityLogin('eleanor-whitfield:incorrect_vot');
+    assert.equal(r.code, undefined);
+    assert.equal(r.error, 'unmet_authentication_requirements', `${r.url}\n${browser.visited.join('\n')}`);
+    assert.ok(r.url.startsWith(rp.redirectUri), 'the relying party receives the error');
+  });
+
   test('the same persona without the scenario signs in (the refusal is the vot, nothing else)', async () => {
     const { response: r } = await identityLogin('eleanor-whitfield');
     assert.ok(r.code, `${r.error} ${r.errorDescription}`);

@@ -26,7 +26,8 @@ const EXPECTED: [scenario: string, code: string, check: string | undefined][] = 
   ['wrong_nonce', 'upstream_invalid_response', 'nonce'],
   ['wrong_audience', 'upstream_invalid_response', 'id_token_aud'],
   ['invalid_iss', 'upstream_invalid_response', 'id_token_iss'],
-  ['incorrect_vot', 'upstream_invalid_response', 'vot'],
+  // Cl when Cl.Cm was asked: an authentic answer at a lower level, so the level is unmet.
+  ['incorrect_vot', 'unmet_authentication_requirements', 'vot'],
   ['core_identity_bad_signature', 'upstream_invalid_response', 'core_identity_signature'],
   ['core_identity_incorrect_sub', 'upstream_invalid_response', 'core_identity_sub'],
   ['core_identity_expired', 'upstream_invalid_response', 'core_identity_exp'],

@@ -64,6 +64,15 @@ export async function verifyIdToken(
       'the ID token nonce does not match the one sent in the authorization request',
     );
   }
+  if (typeof payload.vot === 'string' && isBelowRequested(payload.vot, expected.vots)) {
+    // An authentic answer at a lower credential level than asked: the level was not met (the relying
+    // party can ask for less or try again), not a broken response.
+    throw new GovbridgeError(
+      'unmet_authentication_requirements',
+      `GOV.UK One Login: the sign-in reached credential trust ${payload.vot}, below the ${expected.vots.join(' or ')} requested`,
+      { detail: { scheme: 'onelogin', check: 'vot', requested: [...expected.vots], received: payload.vot } },
+    );
+  }
   if (typeof payload.vot !== 'string' || !expected.vots.includes(payload.vot)) {
     throw invalidResponse(
       'vot',
@@ -130,4 +139,13 @@ export function mapJoseError(err: unknown, prefix: string): GovbridgeError {
   if (err instanceof errors.JOSEError)
     return invalidResponse(`${prefix}_format`, `${what} is malformed (${err.code})`);
   return invalidResponse(`${prefix}_format`, `${what} could not be verified`);
+}
+
+/** Credential trust levels, lowest first ("Choose the level of authentication", One Login docs). */
+const CREDENTIAL_LEVELS = ['Cl', 'Cl.Cm'];
+
+function isBelowRequested(vot: string, requested: readonly string[]): boolean {
+  const rank = CREDENTIAL_LEVELS.indexOf(vot);
+  const asked = requested.map((v) => CREDENTIAL_LEVELS.indexOf(v)).filter((r) => r >= 0);
+  return rank >= 0 && asked.length > 0 && rank < Math.min(...asked);
 }
