@@ -182,7 +182,10 @@ function expectOk(page: TestPage): void {
 // ---- the test --------------------------------------------------------------------------------------
 
 const cleanups: Array<() => Promise<void>> = [];
+/** The workload runs while this is true (set false at the end, or when the test fails). */
+let running = true;
 after(async () => {
+  running = false;
   globalThis.fetch = realFetch;
   for (const c of children) c.kill('SIGKILL');
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
@@ -277,7 +280,6 @@ test('PostgreSQL stopped (fast and immediate, ~1 s and ~20 s, five times) under 
   const tally = new Map<string, Tally>(
     hubs.map((h) => [h.name, { logins: 0, reports: 0, journeys: 0, failures: 0 }]),
   );
-  let running = true;
   let n = 0;
   const citizens = hubs.flatMap((hub) =>
     Array.from({ length: CITIZENS_PER_HUB }, async () => {
@@ -426,6 +428,13 @@ test('PostgreSQL stopped (fast and immediate, ~1 s and ~20 s, five times) under 
     await cluster.start();
     const upAt = Date.now();
 
+    for (const h of hubs) {
+      assert.deepEqual(
+        h.exits,
+        [],
+        `hub ${h.name} is still running after stop ${c + 1}:\n${h.output().slice(-4000)}`,
+      );
+    }
     // While it was down: each probe a 503 (or the protocol's equivalent) within 2 s.
     assert.ok(probes.length >= 6 * hubs.length, `cycle ${c + 1}: probed at least once`);
     const bad = probes.filter((p) => !p.ok || p.ms > OUTAGE_ANSWER_MS);
@@ -436,7 +445,6 @@ test('PostgreSQL stopped (fast and immediate, ~1 s and ~20 s, five times) under 
       (e) => e.status === 0 || (e.status >= 500 && e.status !== 503) || e.ms > OUTAGE_ANSWER_MS,
     );
     assert.deepEqual(wrong, [], `cycle ${c + 1}: workload answers during the outage`);
-    for (const h of hubs) assert.deepEqual(h.exits, [], `hub ${h.name} is still running after stop ${c + 1}`);
 
     // Back: the first probe that succeeds, and then full flows, with no restart of any hub.
     let firstOk = -1;
