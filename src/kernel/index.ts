@@ -1,5 +1,13 @@
 export { type Clock, fixedClock, systemClock } from './clock.ts';
 export {
+  acceptedDates,
+  type DateRange,
+  EARLIEST_DATE,
+  inDateRange,
+  todayUtc,
+  YEARS_AHEAD,
+} from './date-range.ts';
+export {
   type ErrorCode,
   GovbridgeError,
   type GovbridgeErrorOptions,

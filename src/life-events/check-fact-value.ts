@@ -1,8 +1,18 @@
+import { acceptedDates, inDateRange, todayUtc } from '../kernel/index.ts';
 import { isIsoDate } from '../rules/index.ts';
 import type { FactDefinition } from './schema.ts';
 
 /** Longest free-text answer accepted; facts are short answers, not documents. */
 export const MAX_STRING_FACT = 500;
+
+/**
+ * Why a date given to the hub is outside the dates the rules compute with (kernel/date-range.ts), or
+ * null: "must be between 1900-01-01 and 2035-06-30". Without `today`, today in UTC.
+ */
+export function dateRangeProblem(value: string, today: string = todayUtc()): string | null {
+  const range = acceptedDates(today);
+  return inDateRange(value, range) ? null : `must be between ${range.earliest} and ${range.latest}`;
+}
 
 /**
  * Why a value is not acceptable for a fact, or null when it is. Used for the catalogue's rule cases
@@ -15,7 +25,7 @@ export function checkFactValue(fact: FactDefinition, value: unknown, today?: str
       if (!isIsoDate(value)) return 'must be a real date written YYYY-MM-DD';
       if (fact.notFuture && today !== undefined && value > today)
         return `must not be in the future (after ${today})`;
-      return null;
+      return dateRangeProblem(value, today);
     case 'boolean':
       return typeof value === 'boolean' ? null : 'must be true or false';
     case 'integer':

@@ -1,4 +1,4 @@
-import { GovbridgeError } from '../kernel/index.ts';
+import { acceptedDates, GovbridgeError, todayUtc } from '../kernel/index.ts';
 import {
   type CelFacts,
   type CompiledExpression,
@@ -11,7 +11,7 @@ import {
   prepareFacts,
   type Trace,
 } from '../rules/index.ts';
-import { checkFactValue } from './check-fact-value.ts';
+import { checkFactValue, dateRangeProblem } from './check-fact-value.ts';
 import { type Eligibility, explainDecision } from './explain-decision.ts';
 import { parametersOn } from './resolve-parameter.ts';
 import type { Catalogue, LifeEvent, Service } from './types.ts';
@@ -97,7 +97,7 @@ export function evaluateJourney(
   options: JourneyOptions = {},
 ): Journey {
   const event = eventOf(catalogue, eventId);
-  checkEventDate(eventDate);
+  checkEventDate(eventDate, options.today);
   const ctx: EvaluationContext = {
     facts: prepareCitizenFacts(catalogue, facts, options.today),
     eventDate,
@@ -128,12 +128,23 @@ export function eventOf(catalogue: Catalogue, eventId: string): LifeEvent {
   return event;
 }
 
-export function checkEventDate(eventDate: string): void {
+/**
+ * The event date must be a real date inside the dates the rules compute with (kernel/date-range.ts;
+ * without `today`, today in UTC): `bad_request` naming the range, with `detail.field` `eventDate`.
+ */
+export function checkEventDate(eventDate: string, today?: string): void {
   if (!isIsoDate(eventDate)) {
     throw new GovbridgeError(
       'bad_request',
       `The event date must be a real date written YYYY-MM-DD (got ${JSON.stringify(eventDate)})`,
+      { detail: { field: 'eventDate' } },
     );
+  }
+  const problem = dateRangeProblem(eventDate, today);
+  if (problem) {
+    throw new GovbridgeError('bad_request', `eventDate ${problem} (got ${eventDate})`, {
+      detail: { field: 'eventDate', ...acceptedDates(today ?? todayUtc()) },
+    });
   }
 }
 

@@ -127,6 +127,18 @@ export class JourneyStore {
     return this.#change(accountId, journeyId, (j) => ({ answers: { ...j.answers, ...answers } }));
   }
 
+  /**
+   * Change the event's date (the citizen corrects it, or fixes a journey saved with a date the rules
+   * cannot work with). Answers and steps are kept. Undefined when not found.
+   */
+  async setEventDate(
+    accountId: string,
+    journeyId: string,
+    eventDate: string,
+  ): Promise<SavedJourney | undefined> {
+    return this.#change(accountId, journeyId, () => ({ eventDate }));
+  }
+
   /** Mark one step (a service id) done or not done. Undefined when not found. */
   async setStepDone(
     accountId: string,
@@ -186,7 +198,11 @@ export class JourneyStore {
   async #change(
     accountId: string,
     journeyId: string,
-    fn: (j: SavedJourney) => { answers?: Record<string, SavedAnswer>; stepsDone?: string[] },
+    fn: (j: SavedJourney) => {
+      answers?: Record<string, SavedAnswer>;
+      stepsDone?: string[];
+      eventDate?: string;
+    },
   ): Promise<SavedJourney | undefined> {
     return this.#storage.transaction(async (tx) => {
       let query = tx
@@ -203,6 +219,7 @@ export class JourneyStore {
         ...row,
         answers: JSON.stringify(change.answers ?? current.answers),
         steps_done: JSON.stringify(change.stepsDone ?? current.stepsDone),
+        event_date: change.eventDate ?? row.event_date,
         updated_at: Math.max(this.#clock.now().getTime(), Number(row.updated_at)),
         ...this.#versioned(),
       };
@@ -211,6 +228,7 @@ export class JourneyStore {
         .set({
           answers: updated.answers,
           steps_done: updated.steps_done,
+          event_date: updated.event_date,
           updated_at: updated.updated_at,
           ...this.#versioned(),
         })

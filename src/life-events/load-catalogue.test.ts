@@ -359,3 +359,12 @@ test('the real catalogue loads and all its rule cases pass', (t) => {
   const uncovered = [...catalogue.services.keys()].filter((id) => !covered.has(id));
   if (uncovered.length > 0) t.diagnostic(`services without a rule case: ${uncovered.join(', ')}`);
 });
+
+test('a date parameter may shift a date by at most 100 years (dates given are bounded on that)', () => {
+  const lines = problems(edit('parameters/sg.yaml', 'value: 42,', 'value: 36526,'));
+  assert.deepEqual(lines, [
+    'parameters/sg.yaml: ["sg.birth_registration.days"].values[0].value: 36526 days shifts a date by more than 100 years; dates given to the hub are bounded on that assumption',
+  ]);
+  // 100 years exactly is accepted.
+  loadCatalogue(writeCatalogue(edit('parameters/sg.yaml', 'value: 42,', 'value: 36525,')));
+});

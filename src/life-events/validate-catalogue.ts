@@ -289,6 +289,20 @@ function checkParameter(
     at(['values'], kind);
     return undefined;
   }
+  // Dates given to the hub are bounded (kernel/date-range.ts) so that rule arithmetic stays inside
+  // the years 0000–9999; that holds only while a rule shifts a date by a bounded amount.
+  const limit = SHIFT_LIMITS[definition.unit];
+  if (limit !== undefined) {
+    [...definition.values, ...expected].forEach((v, i) => {
+      if (typeof v.value === 'number' && Math.abs(v.value) > limit) {
+        const inValues = i < definition.values.length;
+        at(
+          [inValues ? 'values' : 'expected', inValues ? i : i - definition.values.length, 'value'],
+          `${v.value} ${definition.unit} shifts a date by more than 100 years; dates given to the hub are bounded on that assumption`,
+        );
+      }
+    });
+  }
   const series: SeriesPoint[] = [
     ...definition.values.map((v) => ({ ...v, expected: false })),
     ...expected.map((v) => ({ ...v, expected: true })),
@@ -305,6 +319,14 @@ function checkParameter(
   );
   return { ...definition, id, file, kind: kind as ParameterKind, series, readings };
 }
+
+/** The most a date parameter may shift a date by: 100 years in its unit. */
+const SHIFT_LIMITS: Readonly<Record<string, number>> = {
+  days: 36_525,
+  weeks: 5_218,
+  months: 1_200,
+  years: 100,
+};
 
 function checkList(
   ids: readonly string[],

@@ -1,4 +1,4 @@
-import { GovbridgeError } from '../kernel/index.ts';
+import { acceptedDates, GovbridgeError, inDateRange } from '../kernel/index.ts';
 import type { EventTypeSpec, FieldValue, ReportFields } from './types.ts';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -20,7 +20,8 @@ function realDate(value: string): boolean {
 
 /**
  * Check a report's fields against its event type: known fields only, the right type, required fields
- * present, no date of birth or death in the future, and no contradictions (a death before the birth,
+ * present, no date of birth or death in the future, every date between 1900-01-01 and ten years
+ * after today (kernel/date-range.ts), and no contradictions (a death before the birth,
  * a move to the country left). Returns every problem, worded for the person who made the report.
  */
 export function checkReport(
@@ -43,6 +44,14 @@ export function checkReport(
     }
     if (field.notFuture && typeof value === 'string' && value > today) {
       problems.push({ field: name, message: 'must be today or in the past' });
+      continue;
+    }
+    // Dates inside the range the hub computes with (kernel/date-range.ts), named in the message.
+    if (field.type === 'date' && typeof value === 'string') {
+      const range = acceptedDates(today, { notFuture: field.notFuture === true });
+      if (!inDateRange(value, range)) {
+        problems.push({ field: name, message: `must be between ${range.earliest} and ${range.latest}` });
+      }
     }
   }
   for (const [name, field] of Object.entries(spec.fields)) {

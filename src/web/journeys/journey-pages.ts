@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { LoginService } from '../../broker/index.ts';
 import type { Config } from '../../config/index.ts';
-import { GovbridgeError, isGovbridgeError, randomId } from '../../kernel/index.ts';
+import { acceptedDates, GovbridgeError, isGovbridgeError, randomId } from '../../kernel/index.ts';
 import {
   type Catalogue,
+  checkFactValue,
   evaluateJourney,
   type Fact,
   formatDate,
@@ -133,22 +134,106 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     return { saved: { ...saved, answers: { ...saved.answers, ...verified } }, verified, overridden };
   }
 
-  /** The journey for the saved answers; a date the catalogue cannot cover is explained, not a 500. */
+  /**
+   * The journey for the saved answers. Any failure (a date saved before dates were bounded, an answer
+   * the catalogue no longer accepts, a rule that fails) becomes `Unevaluable`, which the pages turn
+   * into the page that lets the person fix the journey — never a 500.
+   */
   function evaluate(saved: SavedJourney): Journey {
     try {
       return evaluateJourney(catalogue, saved.eventId, saved.eventDate, knownAnswers(saved), {
         today: today(),
       });
     } catch (err) {
-      if (isGovbridgeError(err) && err.code === 'bad_request') {
-        throw new GovbridgeError(
-          'bad_request',
-          `We cannot work out this journey: ${err.message}. Start a new journey with another date.`,
-          { cause: err },
-        );
-      }
-      throw err;
+      throw new Unevaluable(err);
     }
+  }
+
+  /** The dates the event's date may take: the accepted dates, from the rules' earliest parameter. */
+  function eventDateRange(event: LifeEvent, now: string): { earliest: string; latest: string } {
+    const range = acceptedDates(now, { notFuture: eventDateNotFuture(event) });
+    const rulesFrom = earliestEventDate(catalogue, event);
+    const earliest = [rulesFrom, range.earliest].sort()[1]!;
+    return { earliest, latest: range.latest };
+  }
+
+  /**
+   * The page that changes a journey's date; with `failure`, it says why the journey cannot be worked
+   * out, and links to the answers the rules refuse.
+   */
+  function fixDateContext(
+    saved: SavedJourney,
+    event: LifeEvent,
+    failure: unknown,
+    extra: Record<string, unknown> = {},
+  ) {
+    const now = today();
+    const range = eventDateRange(event, now);
+    const noun = EVENT_DATE_NOUNS[event.id] ?? 'The date';
+    const real = /^\d{4}-\d{2}-\d{2}$/.test(saved.eventDate);
+    const shown = real ? formatDate(saved.eventDate) : saved.eventDate;
+    const dateBad =
+      !real ||
+      saved.eventDate < range.earliest ||
+      saved.eventDate > range.latest ||
+      (isGovbridgeError(failure) && failure.detail?.['field'] === 'eventDate');
+    const badAnswers = [];
+    for (const [id, value] of Object.entries(saved.answers)) {
+      const fact = catalogue.facts.get(id);
+      if (!fact || value === null || !checkFactValue(fact, value, now)) continue;
+      badAnswers.push({
+        href: `/life-events/journeys/${encodeURIComponent(saved.journeyId)}/questions?fact=${encodeURIComponent(id)}`,
+        text: `${fact.question} (you answered ${formatFactValue(fact, value)})`,
+      });
+    }
+    const between = `between ${formatDate(range.earliest)} and ${formatDate(range.latest)}`;
+    let problem: string | undefined;
+    if (failure !== undefined) {
+      problem = dateBad
+        ? `${noun}, ${shown}, is not one we can work out a journey for. Enter a date ${between}.`
+        : badAnswers.length > 0
+          ? 'Some of your answers are not ones we can work out a journey for.'
+          : `Something in this journey cannot be worked out with the current rules (version ${catalogue.version}). Check the date, or start a new journey.`;
+    }
+    return {
+      pageTitle: failure !== undefined ? 'We cannot work out this journey yet' : 'Change the date',
+      eventName: event.name,
+      eventDateQuestion: event.eventDate.question,
+      action: `/life-events/journeys/${encodeURIComponent(saved.journeyId)}/date`,
+      problem,
+      badAnswers,
+      earliest: formatDate(range.earliest),
+      latest: formatDate(range.latest),
+      values: real
+        ? {
+            day: String(Number(saved.eventDate.slice(8, 10))),
+            month: String(Number(saved.eventDate.slice(5, 7))),
+            year: saved.eventDate.slice(0, 4),
+          }
+        : {},
+      fieldErrors: {},
+      ...extra,
+    };
+  }
+
+  /** Show the fix page for a journey that cannot be worked out (and log the refusal once). */
+  function unevaluable(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    saved: SavedJourney,
+    event: LifeEvent,
+    err: Unevaluable,
+  ) {
+    req.log.warn(
+      {
+        code: 'journey_unevaluable',
+        check: 'evaluate saved journey',
+        reason: isGovbridgeError(err.failure) ? err.failure.code : 'error',
+        eventId: event.id,
+      },
+      'a saved journey cannot be worked out: showing the page to fix it',
+    );
+    return reply.view('journeys/fix-date.njk', fixDateContext(saved, event, err.failure));
   }
 
   async function chooseContext(accountId: string, extra: Record<string, unknown>) {
@@ -333,7 +418,14 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
       }
       // A verified detail is not asked: the journey page says where it came from.
       if (factId !== undefined && factId in eff.verified) factId = undefined;
-      factId ??= nextQuestion(evaluate(saved), saved);
+      if (factId === undefined) {
+        try {
+          factId = nextQuestion(evaluate(saved), saved);
+        } catch (err) {
+          if (err instanceof Unevaluable) return unevaluable(req, reply, saved, event, err);
+          throw err;
+        }
+      }
       if (factId === undefined) {
         return reply.redirect(`/life-events/journeys/${encodeURIComponent(saved.journeyId)}`, 303);
       }
@@ -481,7 +573,13 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     if (!accountId) return reply;
     const { saved, event } = await load(accountId, req.params.id);
     const tellOnce = o.reports ? await tellOnceSection(o.reports, accountId, saved) : undefined;
-    return reply.view('journeys/journey.njk', journeyContext(effective(saved, event), event, { tellOnce }));
+    const eff = effective(saved, event);
+    try {
+      return reply.view('journeys/journey.njk', journeyContext(eff, event, { tellOnce }));
+    } catch (err) {
+      if (err instanceof Unevaluable) return unevaluable(req, reply, eff.saved, event, err);
+      throw err;
+    }
   });
 
   app.post<{ Params: { id: string }; Body: Body }>(
@@ -498,13 +596,18 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
       const scheme = str(body['scheme']);
       if (scheme !== 'singpass' && scheme !== 'onelogin') {
         const text = 'Select how you want to prove your details';
-        return reply.code(400).view(
-          'journeys/journey.njk',
-          journeyContext(effective(saved, event), event, {
+        const eff = effective(saved, event);
+        let context: ReturnType<typeof journeyContext>;
+        try {
+          context = journeyContext(eff, event, {
             errorList: [{ text, href: '#scheme' }],
             fieldErrors: { scheme: { text } },
-          }),
-        );
+          });
+        } catch (err) {
+          if (err instanceof Unevaluable) return unevaluable(req, reply, eff.saved, event, err);
+          throw err;
+        }
+        return reply.code(400).view('journeys/journey.njk', context);
       }
       const attributes = [
         ...new Set(verifiableFacts(catalogue, eventFacts(catalogue, event)).map((f) => f.verifiedFrom!)),
@@ -518,6 +621,69 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
       });
       const url = await o.login.startAccountSignIn(scheme, binding, attributes);
       return reply.redirect(url, 303);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/life-events/journeys/:id/date', async (req, reply) => {
+    const accountId = await account(req, reply);
+    if (!accountId) return reply;
+    const { saved, event } = await load(accountId, req.params.id);
+    const eff = effective(saved, event);
+    try {
+      evaluate(eff.saved);
+    } catch (err) {
+      if (err instanceof Unevaluable) return unevaluable(req, reply, eff.saved, event, err);
+      throw err;
+    }
+    return reply.view('journeys/fix-date.njk', fixDateContext(eff.saved, event, undefined));
+  });
+
+  app.post<{ Params: { id: string }; Body: Body }>(
+    '/life-events/journeys/:id/date',
+    { preHandler: verifyCsrf, config: { formPage: '/life-events' } },
+    async (req, reply) => {
+      const accountId = await account(req, reply);
+      if (!accountId) return reply;
+      const { saved, event } = await load(accountId, req.params.id);
+      const body = req.body ?? {};
+      const now = today();
+      const noun = EVENT_DATE_NOUNS[event.id] ?? 'The date';
+      const date = readDate(
+        { day: body['eventDate-day'], month: body['eventDate-month'], year: body['eventDate-year'] },
+        noun,
+        { notFuture: eventDateNotFuture(event), today: now },
+      );
+      let message: string | undefined;
+      let dateField: string = date.ok ? 'all' : date.field;
+      if (!date.ok) message = date.message;
+      else if (String(date.value) < eventDateRange(event, now).earliest) {
+        message = `${noun} must be on or after ${formatDate(eventDateRange(event, now).earliest)}`;
+        dateField = 'all';
+      }
+      if (message !== undefined || !date.ok) {
+        let failure: unknown;
+        try {
+          evaluate(effective(saved, event).saved);
+        } catch (err) {
+          failure = err instanceof Unevaluable ? err.failure : err;
+        }
+        const text = message ?? 'Enter a real date';
+        return reply.code(400).view(
+          'journeys/fix-date.njk',
+          fixDateContext(saved, event, failure, {
+            values: {
+              day: str(body['eventDate-day']),
+              month: str(body['eventDate-month']),
+              year: str(body['eventDate-year']),
+            },
+            errorList: [{ text, href: `#eventDate-${dateField === 'all' ? 'day' : dateField}` }],
+            fieldErrors: { eventDate: { text } },
+            dateField,
+          }),
+        );
+      }
+      await journeys.setEventDate(accountId, saved.journeyId, String(date.value));
+      return reply.redirect(`/life-events/journeys/${encodeURIComponent(saved.journeyId)}`, 303);
     },
   );
 
@@ -544,6 +710,15 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
       );
     },
   );
+}
+
+/** A saved journey the rules cannot work out; `failure` is why. */
+class Unevaluable extends Error {
+  readonly failure: unknown;
+  constructor(failure: unknown) {
+    super('the saved journey cannot be worked out');
+    this.failure = failure;
+  }
 }
 
 /** Register after webFoundation: `app.register(lifeEventPages, { config, catalogue, journeys })`. */

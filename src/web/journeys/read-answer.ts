@@ -1,5 +1,6 @@
+import { acceptedDates, inDateRange } from '../../kernel/index.ts';
 import type { Fact } from '../../life-events/index.ts';
-import { checkFactValue } from '../../life-events/index.ts';
+import { checkFactValue, formatDate } from '../../life-events/index.ts';
 
 /**
  * A form's answer to one catalogue fact, read from text fields into the fact's type, with GOV.UK
@@ -56,13 +57,29 @@ export function readDate(
   }
   const iso = `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
   const d = new Date(`${iso}T00:00:00Z`);
-  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso || Number(year) < 1900) {
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso) {
     return { ok: false, message: 'Enter a real date', field: 'day' };
   }
   if (options.notFuture && iso > options.today) {
     return { ok: false, message: `${noun} must be today or in the past`, field: 'day' };
   }
+  const outside = dateRangeMessage(iso, noun, options);
+  if (outside) return { ok: false, message: outside, field: 'day' };
   return { ok: true, value: iso };
+}
+
+/**
+ * The GOV.UK message for a date outside the dates the rules compute with (kernel/date-range.ts):
+ * "Date of birth must be between 1 January 1900 and 30 June 2035"; undefined when inside.
+ */
+export function dateRangeMessage(
+  iso: string,
+  noun: string,
+  options: { notFuture?: boolean; today: string },
+): string | undefined {
+  const range = acceptedDates(options.today, { notFuture: options.notFuture === true });
+  if (inDateRange(iso, range)) return undefined;
+  return `${noun} must be between ${formatDate(range.earliest)} and ${formatDate(range.latest)}`;
 }
 
 function lowerFirst(s: string): string {

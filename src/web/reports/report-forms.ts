@@ -557,8 +557,11 @@ export function problemErrors(
     }
     const q = questions.find((x) => x.field === p.field);
     const noun = q?.noun ?? fieldLabel(p.field);
+    const between = BETWEEN.exec(p.message);
     let text: string;
-    if (p.message === 'is required') text = `Enter ${lowerFirst(noun)}`;
+    if (between)
+      text = `${noun} must be between ${formatIsoDate(between[1]!)} and ${formatIsoDate(between[2]!)}`;
+    else if (p.message === 'is required') text = `Enter ${lowerFirst(noun)}`;
     else if (p.message.startsWith('must be a real date')) text = 'Enter a real date';
     else if (p.message === 'must be an email address') text = EMAIL_MESSAGE;
     else text = `${noun} ${p.message}`;
@@ -571,6 +574,9 @@ export function problemErrors(
   }
   return errors;
 }
+
+/** validate-report's range message, "must be between 1900-01-01 and 2035-06-30", put in words here. */
+const BETWEEN = /^must be between (\d{4}-\d{2}-\d{2}) and (\d{4}-\d{2}-\d{2})$/;
 
 function formatIsoDate(iso: string): string {
   return DATE.test(iso) ? formatDate(iso) : iso;
