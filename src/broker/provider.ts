@@ -55,6 +55,15 @@ export interface ProviderOptions {
    */
   renderSwitchIdentityPage: (action: string, xsrf: string, clientName: string | undefined) => string;
   /**
+   * An authorization response in `response_mode=form_post`: a form posting `fields` to the
+   * service's `redirect_uri` `action`, with a button the person presses (no script).
+   */
+  renderFormPostPage: (
+    action: string,
+    fields: Record<string, string>,
+    clientName: string | undefined,
+  ) => string;
+  /**
    * Security headers for the HTML pages the provider itself renders (its responses bypass the web
    * layer's hooks): the same Content Security Policy and framing rules as every other hub page.
    */
@@ -299,6 +308,19 @@ export function createProvider(o: ProviderOptions): Provider {
         );
       }
     }
+    // Any other oidc-provider form_post page (an authorization response or error to a service in
+    // `response_mode=form_post`): the same form, on the hub's page, with a button.
+    if (typeof ctx.body === 'string' && ctx.body.includes('<title>Submitting Callback</title>')) {
+      const form = parseProviderFormPost(ctx.body);
+      ctx.type = 'html';
+      if (form) {
+        ctx.body = o.renderFormPostPage(form.action, form.fields, ctx.oidc?.client?.clientName);
+      } else {
+        // oidc-provider changed its markup: say so loudly rather than leave a blank page.
+        ctx.status = 500;
+        ctx.body = o.renderErrorPage(500, 'Sorry, there is a problem with the service', 'Try again later.');
+      }
+    }
     if (ctx.response.is('html')) {
       for (const [name, value] of Object.entries(o.htmlSecurityHeaders)) ctx.set(name, value);
     }
@@ -317,6 +339,33 @@ export function pairwiseSector(sectorIdentifier: string | undefined, clientId: s
   if (host === '' || host === 'localhost' || host === '[::1]' || /^127\./.test(host))
     return `client:${clientId}`;
   return host;
+}
+
+/**
+ * The form of oidc-provider's form_post page (lib/response_modes/form_post.js): the action and the
+ * hidden inputs, unescaped (it escapes with lib/helpers/html_safe.js). Undefined when the markup is
+ * not the one this was written for (test/protocol/form-post.test.ts notices a change).
+ */
+export function parseProviderFormPost(
+  html: string,
+): { action: string; fields: Record<string, string> } | undefined {
+  const form = /<form method="post" action="([^"]*)">/.exec(html);
+  if (!form) return undefined;
+  const fields: Record<string, string> = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)"\/>/g)) {
+    fields[unescapeHtml(m[1]!)] = unescapeHtml(m[2]!);
+  }
+  if (Object.keys(fields).length === 0) return undefined;
+  return { action: unescapeHtml(form[1]!), fields };
+}
+
+function unescapeHtml(value: string): string {
+  return value
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&gt;/g, '>')
+    .replace(/&lt;/g, '<')
+    .replace(/&amp;/g, '&');
 }
 
 function escapeAttribute(value: string): string {

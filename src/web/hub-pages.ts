@@ -48,5 +48,12 @@ export function providerPageRenderers(views: () => Views) {
         xsrf,
         clientName,
       }),
+    renderFormPostPage: (action: string, fields: Record<string, string>, clientName: string | undefined) =>
+      views().render('sign-in/form-post.njk', {
+        pageTitle: clientName ? `Continue to ${clientName}` : 'Continue to the service',
+        action,
+        fields,
+        clientName,
+      }),
   };
 }
