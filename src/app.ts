@@ -7,6 +7,7 @@ import {
   appendUnledgeredReleases,
   ClientRegistry,
   createProvider,
+  endProviderSession,
   GrantClaimsStore,
   KEY_PURPOSES,
   KeyStore,
@@ -71,6 +72,7 @@ import {
   adminApi,
   contentSecurityPolicyHeader,
   createLogger,
+  endAccountSessionOfRaw,
   hubPages,
   ledgerRoutes,
   lifeEventPages,
@@ -394,6 +396,8 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
       'referrer-policy': 'no-referrer',
     },
     ...providerPageRenderers(() => views!),
+    // Signing out at the OP (a service's logout) also ends the hub sign-in of this browser.
+    onLogout: (req, res) => endAccountSessionOfRaw(app, config, req, res),
   });
   // oidc-provider reports errors as events; log the code only (never the request or tokens).
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
@@ -453,6 +457,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
       const consent = (await ctx.consents.list(accountId)).find((c) => c.consentId === consentId);
       if (consent?.clientId === LIFE_EVENTS_CLIENT_ID) await journeys.removeVerified(accountId);
     },
+    endProviderSession: (req, res) => endProviderSession(provider, req, res),
   });
 
   await app.register(lifeEventPages, {

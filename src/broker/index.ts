@@ -14,5 +14,11 @@ export {
   type VerifiedAttributes,
   type WithheldAttribute,
 } from './login/login-service.ts';
-export { createProvider, type ProviderOptions, SCOPE_CLAIMS, WITHHELD_CLAIM } from './provider.ts';
+export {
+  createProvider,
+  endProviderSession,
+  type ProviderOptions,
+  SCOPE_CLAIMS,
+  WITHHELD_CLAIM,
+} from './provider.ts';
 export { appendUnledgeredReleases, revokeGrantsOfConsent } from './releases.ts';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JWK } from 'jose';
 import Provider, {
   type Configuration,
@@ -63,6 +64,12 @@ export interface ProviderOptions {
     fields: Record<string, string>,
     clientName: string | undefined,
   ) => string;
+  /**
+   * The person confirmed signing out at the logout endpoint (a service's RP-initiated logout, or
+   * ending another identity's session on this browser): end the rest of this browser's hub
+   * sign-in too (the account session of the hub's own pages).
+   */
+  onLogout?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /**
    * Security headers for the HTML pages the provider itself renders (its responses bypass the web
    * layer's hooks): the same Content Security Policy and framing rules as every other hub page.
@@ -321,11 +328,37 @@ export function createProvider(o: ProviderOptions): Provider {
         ctx.body = o.renderErrorPage(500, 'Sorry, there is a problem with the service', 'Try again later.');
       }
     }
+    if (
+      o.onLogout &&
+      ctx.oidc?.route === 'end_session_confirm' &&
+      ctx.status === 303 &&
+      ctx.oidc.params?.['logout']
+    ) {
+      await o.onLogout(ctx.req, ctx.res);
+    }
     if (ctx.response.is('html')) {
       for (const [name, value] of Object.entries(o.htmlSecurityHeaders)) ctx.set(name, value);
     }
   });
   return provider;
+}
+
+/**
+ * Signing out of the hub's own pages: end this browser's OP session too (the identity oidc-provider
+ * remembers for it), so the hub no longer holds anyone as signed in on this browser. The services'
+ * grants are left alone: each service signs out through its own RP-initiated logout. The session
+ * gives no sign-in by itself either way (every login goes to the national scheme, ADR 4).
+ */
+export async function endProviderSession(
+  provider: Provider,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
+  // Session.get reads and verifies the signed session cookie from a bare { req, res } context.
+  const session = await provider.Session.get({ req, res } as unknown as KoaContextWithOIDC);
+  if (!session.accountId) return false;
+  await session.destroy();
+  return true;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { ClientRegistry, LoginService } from '../broker/index.ts';
 import type { Config } from '../config/index.ts';
 import type { ConsentService } from '../consent/index.ts';
 import type { TrustFramework } from '../trust/index.ts';
-import { registerAccountRoutes } from './account/account-routes.ts';
+import { type AccountRoutesOptions, registerAccountRoutes } from './account/account-routes.ts';
 import { registerSignInRoutes, type SignInRoutesOptions } from './sign-in/sign-in-routes.ts';
 import type { Views } from './views.ts';
 
@@ -19,6 +19,8 @@ export interface HubPagesOptions {
   onVerified?: SignInRoutesOptions['onVerified'];
   /** A consent of this account was withdrawn on its consents page (after its grants are revoked). */
   onConsentWithdrawn?: (accountId: string, consentId: string) => Promise<unknown>;
+  /** See AccountRoutesOptions.endProviderSession. */
+  endProviderSession?: AccountRoutesOptions['endProviderSession'];
 }
 
 /** The person's journeys through the hub: sign-in for a relying party, consent, their consents. */

@@ -3,6 +3,7 @@
  * only from here.
  */
 export type { FastifyReply, FastifyRequest } from 'fastify';
+export { endAccountSessionOfRaw } from './account/account-cookie.ts';
 export { type AdminApiOptions, adminApi } from './admin-api/index.ts';
 export {
   createErrorResponder,

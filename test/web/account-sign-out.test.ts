@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { findForm, TestBrowser } from '../support/http.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
+import { TestRp } from '../support/rp.ts';
 import { testDialect } from '../support/storage.ts';
 
 /**
@@ -127,5 +128,63 @@ describe(`signing out ends the account session on the server (${testDialect()})`
     const page = await replay('A', '/account/consents', `govbridge-account=${encodeURIComponent(forged)}`);
     assert.equal(page.status, 200);
     assert.match(heading(page.html), /^Sign in to see your consents$/);
+  });
+
+  const SG = { idp_hint: 'singpass', login_hint: 'sg-citizen-mid', scope: 'openid' };
+
+  test("a service's sign-out at the hub (RP-initiated logout) ends the hub sign-in of the browser too", async () => {
+    const rp = await TestRp.register(a);
+    const r = await rp.login({ params: SG });
+    const account = r.browser.cookies.find((c) => c.name === 'govbridge-account');
+    assert.ok(account, 'a login for a service signs the browser in to the hub pages too');
+    const copied = `govbridge-account=${account.value}`;
+    assert.equal(heading((await replay('A', '/account/consents', copied)).html), 'Your consents');
+
+    const q = new URLSearchParams({ id_token_hint: r.idToken, client_id: rp.clientId });
+    const page = await r.browser.follow(`${a.url}/logout?${q.toString()}`);
+    const form = findForm(await page.res.text(), '/logout/confirm');
+    const res = await r.browser.request(new URL(form.action, page.url).toString(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...form.fields, logout: 'yes' }).toString(),
+    });
+    await res.arrayBuffer();
+    assert.equal(res.status, 303);
+    assert.match(res.headers.getSetCookie().join('\n'), /govbridge-account=;/, 'the cookie is cleared');
+    assert.equal(
+      r.browser.cookies.find((c) => c.name === 'govbridge-account'),
+      undefined,
+    );
+    for (const which of ['A', 'B'] as const) {
+      const after = await replay(which, '/account/consents', copied);
+      assert.match(
+        heading(after.html),
+        /^Sign in to see your consents$/,
+        `${which} after the service's sign-out`,
+      );
+    }
+  });
+
+  test("signing out of the hub's pages ends the browser's OpenID Provider session too", async () => {
+    const rp = await TestRp.register(a);
+    const r = await rp.login({ params: SG });
+    const opSession = () =>
+      a.ctx.storage.db.selectFrom('oidc_artefacts').select('id').where('model', '=', 'Session').execute();
+    const before = (await opSession()).length;
+    assert.ok(before >= 1);
+
+    const consents = await r.browser.follow(`${a.url}/account/consents`);
+    const html = await consents.res.text();
+    assert.equal(heading(html), 'Your consents');
+    const out = await r.browser.submit(consents.url, html, '/account/sign-out', {});
+    await out.res.arrayBuffer();
+    assert.equal((await opSession()).length, before - 1, 'the OP session of this browser is gone');
+
+    // The next login on this browser, as another person, is not told someone else is signed in.
+    const next = await rp.authorize({
+      browser: r.browser,
+      params: { ...SG, login_hint: 'sg-pr' },
+    });
+    assert.ok(next.response.code, `${next.response.url}\n${next.response.html.slice(0, 300)}`);
   });
 });

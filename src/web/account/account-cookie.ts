@@ -1,4 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountSessionStore } from '../../broker/index.ts';
 import type { Config } from '../../config/index.ts';
 import { hubCookieName, hubCookieOptions } from '../security.ts';
@@ -62,6 +63,24 @@ export async function endAccountSession(
   const sessionId = presentedSessionId(req, config);
   if (sessionId) await store(req).revoke(sessionId);
   reply.clearCookie(cookieName(config), { path: '/' });
+}
+
+/**
+ * The same for a request the OpenID Provider answers (its logout endpoint, outside Fastify's
+ * routing): revoke the session named by the request's cookie and add a header clearing it.
+ */
+export async function endAccountSessionOfRaw(
+  app: FastifyInstance,
+  config: Config,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const raw = app.parseCookie(req.headers.cookie ?? '')[cookieName(config)];
+  if (!raw) return;
+  const unsigned = app.unsignCookie(raw);
+  if (unsigned.valid && unsigned.value) await app.accountSessions?.revoke(unsigned.value);
+  const { signed: _signed, ...options } = hubCookieOptions(config);
+  res.appendHeader('set-cookie', app.serializeCookie(cookieName(config), '', { ...options, maxAge: 0 }));
 }
 
 /** The signed-in account: a live (unrevoked, unexpired) session named by a validly signed cookie. */

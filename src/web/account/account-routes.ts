@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ClientRegistry, LoginService } from '../../broker/index.ts';
 import type { Config } from '../../config/index.ts';
@@ -27,6 +28,8 @@ export interface AccountRoutesOptions {
   revokeGrants: (consentId: string) => Promise<unknown>;
   /** A consent was withdrawn: remove what was kept under it (e.g. verified details on journeys). */
   onConsentWithdrawn?: (accountId: string, consentId: string) => Promise<unknown>;
+  /** Signing out also ends this browser's OpenID Provider session (broker's `endProviderSession`). */
+  endProviderSession?: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
 }
 
 /**
@@ -138,8 +141,10 @@ export async function registerAccountRoutes(app: FastifyInstance, o: AccountRout
     '/account/sign-out',
     { preHandler: verifyCsrf, config: { formPage: '/account/consents' } },
     async (req, reply) => {
-      // Ends the session on the server: a copy of the cookie is refused from now on.
+      // Ends the session on the server: a copy of the cookie is refused from now on. And the OP's
+      // session of this browser: no one is left signed in to govbridge here.
       await endAccountSession(req, reply, o.config);
+      await o.endProviderSession?.(req.raw, reply.raw);
       return reply.redirect('/', 303);
     },
   );
