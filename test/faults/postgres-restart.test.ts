@@ -47,6 +47,7 @@ const CYCLES: ReadonlyArray<{ mode: 'fast' | 'immediate'; downMs: number }> = [
 /** During an outage, every answer comes within this. */
 const OUTAGE_ANSWER_MS = 2_000;
 const CITIZENS_PER_HUB = 2;
+const INITIAL_ACCESS_TOKEN = randomBytes(24).toString('base64url');
 
 // ---- every request the test makes to a hub, timed -------------------------------------------------
 
@@ -249,6 +250,7 @@ test('PostgreSQL stopped (fast and immediate, ~1 s and ~20 s, five times) under 
         DATABASE_URL: cluster.url,
         GOVBRIDGE_DATABASE_SCHEMA: schema,
         GOVBRIDGE_DEMO_SERVICES: 'false',
+        GOVBRIDGE_INITIAL_ACCESS_TOKEN: INITIAL_ACCESS_TOKEN,
         GOVBRIDGE_NOTIFICATION_LEASE_MS: '3000',
         GOVBRIDGE_NOTIFICATION_POLL_MS: '100',
         GOVBRIDGE_NOTIFICATION_BACKOFF_MS: '200',
@@ -265,15 +267,23 @@ test('PostgreSQL stopped (fast and immediate, ~1 s and ~20 s, five times) under 
     await writer.ctx.clients.register(TestRp.metadata({}, key, clientId, redirectUri));
     rps.set(hub.name, new TestRp(asHub(hub.url), clientId, redirectUri, key, await newKey()));
   }
-  // For the probes: a signed-in browser with a journey, per hub.
-  const probeSessions = new Map<string, { b: TestBrowser; journey: string }>();
+  // For the probes: a signed-in browser with a journey, and a service's access token, per hub.
+  const probeSessions = new Map<string, { b: TestBrowser; journey: string; accessToken: string }>();
   for (const hub of hubs) {
     const b = await signIn(asHub(hub.url));
+    const login = await rps.get(hub.name)!.login({
+      params: { scope: 'openid profile', idp_hint: 'singpass', login_hint: 'sg-citizen-mid' },
+    });
     probeSessions.set(hub.name, {
       b,
       journey: await startJourney(asHub(hub.url), b, 'moving_singapore_to_uk', ['1', '9', '2025']),
+      accessToken: login.accessToken,
     });
   }
+  const registrationBody = async () => {
+    const { client_id: _id, ...m } = TestRp.metadata({}, await newKey(), 'ignored', 'https://dcr.example/cb');
+    return JSON.stringify(m);
+  };
 
   // The workload: per hub, citizens doing a service login, then a report, over and over.
   const confirmed = new Set<string>();
@@ -362,11 +372,49 @@ test('PostgreSQL stopped (fast and immediate, ~1 s and ~20 s, five times) under 
         }),
         time('token', async () => {
           const r = await rp.token(randomBytes(16).toString('base64url'), 'x'.repeat(43));
-          return { status: r.status, ok: r.status === 503 && r.body['error'] === 'temporarily_unavailable' };
+          return {
+            status: r.status,
+            ok:
+              r.status === 503 &&
+              r.body['error'] === 'temporarily_unavailable' &&
+              r.headers.get('retry-after') !== null,
+          };
+        }),
+        time('userinfo', async () => {
+          const r = await rp.userinfo(session.accessToken);
+          return {
+            status: r.status,
+            ok:
+              r.status === 503 &&
+              r.body['error'] === 'temporarily_unavailable' &&
+              r.headers.get('retry-after') !== null,
+          };
+        }),
+        time('registration', async () => {
+          const res = await fetch(`${hub.url}/register`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              accept: 'application/json',
+              authorization: `Bearer ${INITIAL_ACCESS_TOKEN}`,
+            },
+            body: await registrationBody(),
+          });
+          const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+          return {
+            status: res.status,
+            ok: res.status === 503 && body['error'] === 'temporarily_unavailable',
+          };
         }),
         time('par', async () => {
           const r = await rp.par(rp.authorizationParams(TestRp.pkce()));
-          return { status: r.status, ok: r.status === 503 && r.body['error'] === 'temporarily_unavailable' };
+          return {
+            status: r.status,
+            ok:
+              r.status === 503 &&
+              r.body['error'] === 'temporarily_unavailable' &&
+              r.headers.get('retry-after') !== null,
+          };
         }),
         time('authorize (person)', async () => {
           const res = await fetch(
