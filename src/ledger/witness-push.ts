@@ -1,4 +1,4 @@
-import type { Storage } from '../storage/index.ts';
+import { classifyDatabaseError, isDatabaseUnavailable, type Storage } from '../storage/index.ts';
 import type { Ledger } from './ledger.ts';
 import { clearProblems, flagProblem } from './problems.ts';
 
@@ -326,6 +326,9 @@ export function createWitnessPusher(o: WitnessPusherOptions): WitnessPusher {
         try {
           outcome = await pushOne(url, state);
         } catch (e) {
+          // Our database is away, not the witness: try again next tick, say nothing (the
+          // checkpoint timer and the requests report the outage once).
+          if (isDatabaseUnavailable(e) || classifyDatabaseError(e)) return;
           outcome = { kind: 'failed', error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
         }
         try {
