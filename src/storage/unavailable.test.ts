@@ -5,7 +5,12 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { openTestStorage, testDialect } from '../../test/support/storage.ts';
 import { GovbridgeError, isGovbridgeError } from '../kernel/index.ts';
-import { classifyDatabaseError, isDatabaseUnavailable, toDatabaseUnavailableError } from './index.ts';
+import {
+  classifyDatabaseError,
+  isDatabaseUnavailable,
+  OutageTracker,
+  toDatabaseUnavailableError,
+} from './index.ts';
 
 const withCode = (message: string, fields: Record<string, unknown>) =>
   Object.assign(new Error(message), fields);
@@ -84,6 +89,47 @@ test('toDatabaseUnavailableError / isDatabaseUnavailable: 503, not exposed, driv
   assert.equal(isDatabaseUnavailable(new Error('wrapped', { cause: e })), true);
   // An HTTP client's ECONNREFUSED (an agency that is down) is not a database outage.
   assert.equal(isDatabaseUnavailable(raw), false);
+});
+
+test('OutageTracker: one line when an outage begins and one when it ends, backoff meanwhile, other errors untouched', () => {
+  const lines: Array<[string, Record<string, unknown>, string]> = [];
+  const log = {
+    warn: (o: Record<string, unknown>, m: string) => lines.push(['warn', o, m]),
+    info: (o: Record<string, unknown>, m: string) => lines.push(['info', o, m]),
+  };
+  const t = new OutageTracker(log, 'test work', { baseMs: 100, maxMs: 400 });
+  const outage = toDatabaseUnavailableError(withCode('connect ECONNREFUSED', { code: 'ECONNREFUSED' }));
+  assert.equal(t.due(0), true);
+  assert.equal(t.failed(new Error('a bug'), 0), false, 'not an outage: the caller handles it');
+  assert.equal(t.down, false);
+  // Ten failing ticks: one warn line, and waits of 100, 200, 400, 400 … ms.
+  const delays: number[] = [];
+  let now = 1000;
+  for (let i = 0; i < 10; i++) {
+    assert.equal(t.failed(outage, now), true);
+    delays.push(t.delayMs(now));
+    assert.equal(t.due(now), false);
+    now += t.delayMs(now);
+    assert.equal(t.due(now), true);
+  }
+  assert.deepEqual(delays, [100, 200, 400, 400, 400, 400, 400, 400, 400, 400]);
+  assert.equal(t.down, true);
+  t.succeeded(now);
+  t.succeeded(now + 1);
+  assert.equal(t.down, false);
+  assert.equal(t.due(now), true);
+  assert.deepEqual(
+    lines.map(([level, o, m]) => [level, o['errorCode'], o['dbError'] ?? o['outageMs'], m]),
+    [
+      [
+        'warn',
+        'database_unavailable',
+        'ECONNREFUSED',
+        'database unavailable: test work paused until it is back',
+      ],
+      ['info', 'database_available', now - 1000, 'database available again: test work resumed'],
+    ],
+  );
 });
 
 if (testDialect() === 'sqlite') {
