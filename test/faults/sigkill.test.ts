@@ -72,8 +72,11 @@ let armed:
   | { target: Target; delayMs: number; fire: () => void; fired?: { path: string; answered?: number } }
   | undefined;
 
+/** Cleared by `after`, so background citizens stop when the test fails instead of keeping it alive. */
+let testRunning = true;
 const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
+  testRunning = false;
   globalThis.fetch = realFetch;
   for (const c of children) c.kill('SIGKILL');
   for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => {});
@@ -197,7 +200,7 @@ test(`a hub SIGKILLed during logins, report submissions and ledger appends leave
     // A citizen keeps working in the background, so the kill also finds other work under way.
     let background = true;
     const busy = (async () => {
-      for (let i = 0; background && i < 1000; i++) {
+      for (let i = 0; background && testRunning && i < 1000; i++) {
         try {
           await serviceLogin(rp);
           confirmed.add(await sendReport(url, n++));

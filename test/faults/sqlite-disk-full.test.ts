@@ -62,8 +62,11 @@ const exchanges: Exchange[] = [];
 let hubOrigin = '';
 const realFetch = globalThis.fetch;
 
+/** The workload runs while this is true; `after` ends it too, so a failed test does not hang. */
+let running = true;
 const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
+  running = false;
   globalThis.fetch = realFetch;
   for (const c of children) c.kill('SIGKILL');
   for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => {});
@@ -184,7 +187,6 @@ test('SQLite on a disk that fills up while the hub runs: 503 (page, problem+json
   // The workload.
   const confirmed = new Set<string>();
   const tally = { logins: 0, reports: 0, failures: 0 };
-  let running = true;
   let n = 0;
   const citizens = Array.from({ length: CITIZENS }, async () => {
     for (let i = 0; running && i < 10_000; i++) {
