@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   try {
     built = await buildApp(config);
   } catch (err) {
-    throw new StartFailure(startFailureMessage(err));
+    throw new StartFailure(startFailureMessage(err, config));
   }
   const { app } = built;
   await app.listen({ host: config.host, port: config.port });
@@ -53,14 +53,14 @@ class StartFailure extends Error {}
  * One line that says what failed and where. A SQLite file that cannot be opened or written also names
  * the setting that chose it, so the operator knows what to change.
  */
-function startFailureMessage(err: unknown): string {
+function startFailureMessage(err: unknown, config: ReturnType<typeof loadConfig>): string {
   const message = err instanceof Error ? err.message : String(err);
   const file = isGovbridgeError(err) ? err.detail?.['sqlitePath'] : undefined;
   if (typeof file !== 'string') return message;
   const chosenBy = process.env['GOVBRIDGE_SQLITE_PATH']
     ? 'set by GOVBRIDGE_SQLITE_PATH'
-    : 'the default, as GOVBRIDGE_SQLITE_PATH is not set';
-  return `${message} (the file is ${chosenBy}; DATABASE_URL is not set, so the hub uses SQLite)`;
+    : `the default ${config.sqlitePath} (relative to the working directory), as GOVBRIDGE_SQLITE_PATH is not set`;
+  return `${message} (the path is ${chosenBy}; DATABASE_URL is not set, so the hub uses SQLite)`;
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -48,8 +48,11 @@ interface Outcome {
   stdout: string;
 }
 
-/** `node src/server.ts` with only the database path set; `prefix` wraps the command (setpriv). */
-async function startHub(sqlitePath: string | undefined, prefix: string[] = []): Promise<Outcome> {
+/**
+ * `node src/server.ts` with only the database path set (unset: the default); `prefix` wraps the
+ * command (setpriv); `cwd` is where it runs (the repository unless given).
+ */
+async function startHub(sqlitePath: string | undefined, prefix: string[] = [], cwd = ROOT): Promise<Outcome> {
   const env: Record<string, string> = {
     PATH: process.env['PATH'] ?? '',
     HOME: process.env['HOME'] ?? '',
@@ -60,8 +63,8 @@ async function startHub(sqlitePath: string | undefined, prefix: string[] = []): 
     GOVBRIDGE_DEMO_SERVICES: 'false',
   };
   if (sqlitePath !== undefined) env['GOVBRIDGE_SQLITE_PATH'] = sqlitePath;
-  const [cmd, ...args] = [...prefix, process.execPath, 'src/server.ts'];
-  const child = spawn(cmd!, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, ...args] = [...prefix, process.execPath, join(ROOT, 'src/server.ts')];
+  const child = spawn(cmd!, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -78,14 +81,19 @@ async function startHub(sqlitePath: string | undefined, prefix: string[] = []): 
 }
 
 /** Exit status 1, one line, the file, the setting, the cause, no stack. */
-function assertClearFailure(o: Outcome, file: string, cause: RegExp): void {
+function assertClearFailure(
+  o: Outcome,
+  file: string,
+  cause: RegExp,
+  setting = /set by GOVBRIDGE_SQLITE_PATH/,
+): void {
   assert.equal(o.status, 1, `exit status (stdout: ${o.stdout}, stderr: ${o.stderr})`);
   const lines = o.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line on stderr, got:\n${o.stderr}`);
   const line = lines[0]!;
   assert.match(line, /^govbridge could not start: /);
   assert.ok(line.includes(resolve(file)), `names the file ${resolve(file)}: ${line}`);
-  assert.match(line, /GOVBRIDGE_SQLITE_PATH/, 'names the setting');
+  assert.match(line, setting, 'names the setting');
   assert.match(line, cause);
   assert.doesNotMatch(o.stderr, /^\s+at /m, 'no stack trace');
   assert.doesNotMatch(o.stdout, /govbridge is running/);
@@ -107,6 +115,20 @@ describe('SQLite start-up failures name the file, the setting and the cause', { 
     const file = join(base, 'is-a-dir.db');
     mkdirSync(file);
     assertClearFailure(await startHub(file), file, /it is a directory, not a file/);
+  });
+
+  test('the default path (GOVBRIDGE_SQLITE_PATH unset) where ./data is a file', async () => {
+    // A working directory with what the hub reads relative to it, and `data` a plain file.
+    const cwd = join(base, 'default-path');
+    mkdirSync(cwd);
+    for (const d of ['trust', 'catalogue', 'policies']) symlinkSync(join(ROOT, d), join(cwd, d));
+    writeFileSync(join(cwd, 'data'), 'x');
+    assertClearFailure(
+      await startHub(undefined, [], cwd),
+      join(cwd, 'data', 'govbridge.db'),
+      /data is a file, not a directory/,
+      /the path is the default \.\/data\/govbridge\.db \(relative to the working directory\), as GOVBRIDGE_SQLITE_PATH is not set/,
+    );
   });
 
   test('a part of the directory path is a file', async () => {
