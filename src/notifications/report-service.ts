@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync } from 'node:crypto';
 import { type Clock, GovbridgeError, randomId, seal, systemClock, unseal } from '../kernel/index.ts';
 import type { Ledger, ReleaseRecord } from '../ledger/index.ts';
 import type { Storage } from '../storage/index.ts';
@@ -26,7 +27,19 @@ export interface ReportServiceOptions {
   /** Trust-framework version recorded with each release. */
   trustFrameworkVersion?: string;
   clock?: Clock;
+  /**
+   * How long the same report re-sent by the same account (new submission key, same content) is
+   * taken to be the first one and not sent again. Default DUPLICATE_WINDOW_MS (24 hours).
+   */
+  duplicateWindowMs?: number;
 }
+
+/**
+ * 24 hours: long enough to cover a citizen who saw errors while the hubs were down and tries again
+ * later that day or the next morning; short enough that a genuinely new report of the same facts (a
+ * correction sent again the next week, after an agency asked) is not swallowed.
+ */
+export const DUPLICATE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export interface ReportInput {
   accountId: string;
@@ -79,10 +92,17 @@ const ID = /^[A-Za-z0-9_-]{1,128}$/;
 export class ReportService {
   readonly #o: ReportServiceOptions;
   readonly #clock: Clock;
+  readonly #fingerprintKey: Uint8Array;
+  readonly #window: number;
 
   constructor(options: ReportServiceOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
+    // A key of its own for content fingerprints, derived from the key-encryption key (RFC 5869).
+    this.#fingerprintKey = new Uint8Array(
+      hkdfSync('sha256', options.kek, new Uint8Array(0), 'govbridge report content fingerprint v1', 32),
+    );
+    this.#window = options.duplicateWindowMs ?? DUPLICATE_WINDOW_MS;
   }
 
   /** Check a report and say which agency would receive which fields — nothing is written. */
@@ -93,7 +113,12 @@ export class ReportService {
 
   /**
    * Write the report and its notifications. `submissionKey` makes it idempotent: the same key from
-   * the same account (a double click, a retried request) returns the first report.
+   * the same account (a double click, a retried request) returns the first report. So does the same
+   * content: the same account sending a report with the same event type, date and fields within the
+   * duplicate window (24 hours) gets the first report (`created: false`) — a citizen who saw errors
+   * while the first had committed and sent again from a re-rendered form (new key) — and agencies are
+   * told once. The check is a unique keyed hash of the canonicalised report (`reports.content_key`),
+   * so two requests racing, in one process or two, insert one report.
    */
   async submit(
     input: ReportInput & { submissionKey: string },
@@ -104,6 +129,10 @@ export class ReportService {
     this.#validate(input);
     const existing = await this.#bySubmission(input.accountId, input.submissionKey);
     if (existing) return { reportId: existing, created: false };
+    const contentKey = this.#contentKey(input);
+    const windowStart = this.#clock.now().getTime() - this.#window;
+    const same = await this.#byContent(contentKey, windowStart);
+    if (same) return { reportId: same, created: false };
     // Each agency's attempt limit, from the same read of the registry as the plan.
     const limits = new Map<string, number>();
     const plan = (await this.#plan(input.eventType, input.fields, limits)).filter(
@@ -154,6 +183,13 @@ export class ReportService {
     });
     try {
       await this.#o.storage.transaction(async (tx) => {
+        // A report of the same content older than the window no longer holds the key.
+        await tx
+          .updateTable('reports')
+          .set({ content_key: null })
+          .where('content_key', '=', contentKey)
+          .where('created_at', '<', windowStart)
+          .execute();
         await tx
           .insertInto('reports')
           .values({
@@ -165,13 +201,22 @@ export class ReportService {
             payload_sealed: seal(this.#o.kek, JSON.stringify(report), `report:${reportId}`),
             submission_key: input.submissionKey,
             created_at: now,
+            content_key: contentKey,
           })
           .execute();
         await tx.insertInto('notifications').values(rows).execute();
       });
     } catch (err) {
-      // Two submissions with one key raced: the unique constraint let one through; return it.
-      const winner = await this.#bySubmission(input.accountId, input.submissionKey);
+      // Two submissions with one key, or of one content, raced: a unique constraint let one
+      // through (the other waited for it to commit, then failed); return it.
+      let winner: string | undefined;
+      try {
+        winner =
+          (await this.#bySubmission(input.accountId, input.submissionKey)) ??
+          (await this.#byContent(contentKey, windowStart));
+      } catch {
+        // The database is away: the first error says why.
+      }
       if (winner) return { reportId: winner, created: false };
       throw err;
     }
@@ -280,6 +325,42 @@ export class ReportService {
     return plans;
   }
 
+  /**
+   * The keyed hash of what makes two reports the same: the account, the event type, its date and the
+   * fields, canonicalised (keys sorted; text in Unicode NFC with spaces folded; lists sorted). Keyed,
+   * so the stored value says nothing about the report without the key-encryption key.
+   */
+  #contentKey(input: ReportInput): string {
+    const fields: Record<string, unknown> = {};
+    for (const name of Object.keys(input.fields).sort()) {
+      const value = input.fields[name];
+      fields[name] = Array.isArray(value)
+        ? [...new Set(value.map(canonicalText))].sort()
+        : typeof value === 'string'
+          ? canonicalText(value)
+          : value;
+    }
+    const canonical = JSON.stringify([
+      'report-content-v1',
+      input.accountId,
+      input.eventType,
+      input.occurredOn,
+      fields,
+    ]);
+    return createHmac('sha256', this.#fingerprintKey).update(canonical).digest('base64url');
+  }
+
+  /** The account's report of this content made since `since`, if any. */
+  async #byContent(contentKey: string, since: number): Promise<string | undefined> {
+    const row = await this.#o.storage.db
+      .selectFrom('reports')
+      .select('report_id')
+      .where('content_key', '=', contentKey)
+      .where('created_at', '>=', since)
+      .executeTakeFirst();
+    return row?.report_id;
+  }
+
   async #bySubmission(accountId: string, submissionKey: string): Promise<string | undefined> {
     const row = await this.#o.storage.db
       .selectFrom('reports')
@@ -350,6 +431,10 @@ export class ReportService {
         })),
     }));
   }
+}
+
+function canonicalText(value: string): string {
+  return value.normalize('NFC').trim().replace(/\s+/g, ' ');
 }
 
 /** The transparency-ledger record of a notification: a release of named fields to an agency. */

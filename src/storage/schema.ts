@@ -173,6 +173,11 @@ export interface ReportTable {
   payload_sealed: string;
   submission_key: string;
   created_at: number;
+  /**
+   * HMAC-SHA256 (base64url) of the canonicalised report, unique while the report is inside the
+   * duplicate window (then NULL): a re-sent identical report finds the first. Migration 0013.
+   */
+  content_key: string | null;
 }
 
 /** The transactional outbox: one row per agency told of a report. */

@@ -38,12 +38,14 @@ beforeEach(() => {
 });
 
 async function report(): Promise<string> {
+  const i = ++n;
+  // Each its own report: the same content re-sent within 24 hours would be the same report.
   const { reportId } = await f.reports.submit({
     accountId: 'acc-f',
     eventType: 'moving-abroad',
     occurredOn: '2026-12-01',
-    fields: MOVE_FIELDS,
-    submissionKey: `fault-${++n}`,
+    fields: { ...MOVE_FIELDS, name: `PERSON ${i}` },
+    submissionKey: `fault-${i}`,
   });
   const row = await f.storage.db
     .selectFrom('notifications')
@@ -99,12 +101,13 @@ test('an agency that is down (connection refused) is retried, then dead-lettered
       },
     ),
   );
+  const i = ++n;
   const { reportId } = await f.reports.submit({
     accountId: 'acc-f',
     eventType: 'moving-abroad',
     occurredOn: '2026-12-01',
-    fields: MOVE_FIELDS,
-    submissionKey: `down-${++n}`,
+    fields: { ...MOVE_FIELDS, name: `PERSON ${i}` },
+    submissionKey: `down-${i}`,
   });
   const rows = await f.storage.db
     .selectFrom('notifications')

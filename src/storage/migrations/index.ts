@@ -11,6 +11,7 @@ import * as m0009 from './0009-demo-agency-inbox.ts';
 import * as m0010 from './0010-release-withheld.ts';
 import * as m0011 from './0011-release-decisions.ts';
 import * as m0012 from './0012-account-sessions.ts';
+import * as m0013 from './0013-report-content-key.ts';
 import * as m0014 from './0014-ledger-problems-and-witnesses.ts';
 
 /**
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0010-release-withheld': m0010,
   '0011-release-decisions': m0011,
   '0012-account-sessions': m0012,
+  '0013-report-content-key': m0013,
   '0014-ledger-problems-and-witnesses': m0014,
 };
 

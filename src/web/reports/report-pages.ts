@@ -448,8 +448,9 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
         );
       }
       let reportId: string;
+      let created: boolean;
       try {
-        ({ reportId } = await reports.submit({
+        ({ reportId, created } = await reports.submit({
           accountId,
           journeyId: t.saved.journeyId,
           eventType: t.form.eventType,
@@ -468,35 +469,48 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
             tellContext(t, { values, ...errorContext(problemErrors(problems, t.questions, current.fields)) }),
           );
       }
+      if (!created) {
+        // The same report again (a double click, or sent again after errors while the first had
+        // committed): nothing new is sent; the status page says so.
+        req.log.info(
+          { code: 'report_already_sent', check: 'submission key or same content within 24 hours' },
+          'a report sent again is the one already sent',
+        );
+        return reply.redirect(`/life-events/reports/${encodeURIComponent(reportId)}?already=sent`, 303);
+      }
       return reply.redirect(`/life-events/reports/${encodeURIComponent(reportId)}`, 303);
     },
   );
 
-  app.get<{ Params: { reportId: string } }>('/life-events/reports/:reportId', async (req, reply) => {
-    const accountId = await account(req, reply);
-    if (!accountId) return reply;
-    const view = await reports.get(accountId, req.params.reportId);
-    const saved = view.journeyId ? await journeys.get(accountId, view.journeyId) : undefined;
-    const event = saved ? catalogue.events.get(saved.eventId) : undefined;
-    const href = `/life-events/reports/${encodeURIComponent(view.reportId)}`;
-    return reply.view('reports/status.njk', {
-      pageTitle: 'Who we have told',
-      eventName: event?.name ?? EVENT_TYPE_NAMES[view.eventType] ?? view.eventType,
-      sentOn: formatDay(view.createdAt),
-      reportId: view.reportId,
-      refreshHref: href,
-      countries: statusByCountry(view),
-      ...(saved
-        ? {
-            backLink: {
-              href: `/life-events/journeys/${encodeURIComponent(saved.journeyId)}`,
-              text: 'Back to your journey',
-            },
-            journeyHref: `/life-events/journeys/${encodeURIComponent(saved.journeyId)}`,
-          }
-        : { backLink: { href: '/life-events', text: 'Your life events' } }),
-    });
-  });
+  app.get<{ Params: { reportId: string }; Querystring: { already?: string } }>(
+    '/life-events/reports/:reportId',
+    async (req, reply) => {
+      const accountId = await account(req, reply);
+      if (!accountId) return reply;
+      const view = await reports.get(accountId, req.params.reportId);
+      const saved = view.journeyId ? await journeys.get(accountId, view.journeyId) : undefined;
+      const event = saved ? catalogue.events.get(saved.eventId) : undefined;
+      const href = `/life-events/reports/${encodeURIComponent(view.reportId)}`;
+      return reply.view('reports/status.njk', {
+        pageTitle: 'Who we have told',
+        eventName: event?.name ?? EVENT_TYPE_NAMES[view.eventType] ?? view.eventType,
+        sentOn: formatDay(view.createdAt),
+        alreadySent: req.query.already === 'sent',
+        reportId: view.reportId,
+        refreshHref: href,
+        countries: statusByCountry(view),
+        ...(saved
+          ? {
+              backLink: {
+                href: `/life-events/journeys/${encodeURIComponent(saved.journeyId)}`,
+                text: 'Back to your journey',
+              },
+              journeyHref: `/life-events/journeys/${encodeURIComponent(saved.journeyId)}`,
+            }
+          : { backLink: { href: '/life-events', text: 'Your life events' } }),
+      });
+    },
+  );
 }
 
 /** The id of a question's first input (what an error summary links to). */
