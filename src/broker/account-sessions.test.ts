@@ -31,7 +31,11 @@ test(`account sessions (${testDialect()}): live until revoked or expired, only a
     await sessions.revoke(a.sessionId);
     await sessions.revoke(a.sessionId);
     assert.equal(await sessions.account(a.sessionId), undefined);
+    assert.deepEqual(await sessions.lookup(a.sessionId), { refused: 'revoked' });
     assert.equal(await sessions.account(b.sessionId), accountId);
+    assert.deepEqual(await sessions.lookup(b.sessionId), { accountId });
+    assert.deepEqual(await sessions.lookup('a'.repeat(43)), { refused: 'unknown' });
+    assert.deepEqual(await sessions.lookup('not an id'), { refused: 'malformed' });
 
     // Unknown, malformed or empty ids name no one.
     for (const bad of ['', 'x', `${b.sessionId}x`, 'a'.repeat(43), "' OR 1=1 --"]) {
@@ -47,6 +51,7 @@ test(`account sessions (${testDialect()}): live until revoked or expired, only a
     assert.equal(await sessions.account(b.sessionId), accountId);
     now = b.expiresAt;
     assert.equal(await sessions.account(b.sessionId), undefined);
+    assert.deepEqual(await sessions.lookup(b.sessionId), { refused: 'expired' });
     assert.equal(await sessions.sweep(), 2);
     assert.equal((await s.db.selectFrom('account_sessions').selectAll().execute()).length, 0);
   } finally {

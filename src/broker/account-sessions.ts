@@ -4,6 +4,9 @@ import type { Storage } from '../storage/index.ts';
 /** How long a sign-in to the hub's own pages lasts: short on purpose, the pages are for a quick check. */
 export const ACCOUNT_SESSION_SECONDS = 30 * 60;
 
+/** Why a presented session id names no one: signed out, timed out, swept or never issued, not an id. */
+export type AccountSessionRefusal = 'revoked' | 'expired' | 'unknown' | 'malformed';
+
 /**
  * Citizens' sign-ins to the hub's own pages (consents, releases, life-event journeys, Tell Us
  * Once), kept in the database so that every hub process sees the same state and signing out ends
@@ -43,15 +46,22 @@ export class AccountSessionStore {
 
   /** The account of a live session: not revoked, not expired; otherwise undefined. */
   async account(sessionId: string): Promise<string | undefined> {
-    if (!/^[A-Za-z0-9_-]{43}$/.test(sessionId)) return undefined;
+    const found = await this.lookup(sessionId);
+    return 'accountId' in found ? found.accountId : undefined;
+  }
+
+  /** The account of a live session, or why the id names no one (for the refusal log line). */
+  async lookup(sessionId: string): Promise<{ accountId: string } | { refused: AccountSessionRefusal }> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(sessionId)) return { refused: 'malformed' };
     const row = await this.#storage.db
       .selectFrom('account_sessions')
       .select(['account_id', 'expires_at', 'revoked_at'])
       .where('session_id_hash', '=', sha256b64u(sessionId))
       .executeTakeFirst();
-    if (!row || row.revoked_at !== null) return undefined;
-    if (Number(row.expires_at) <= this.#clock.now().getTime()) return undefined;
-    return row.account_id;
+    if (!row) return { refused: 'unknown' };
+    if (row.revoked_at !== null) return { refused: 'revoked' };
+    if (Number(row.expires_at) <= this.#clock.now().getTime()) return { refused: 'expired' };
+    return { accountId: row.account_id };
   }
 
   /** End a session (sign-out). Idempotent; an unknown id is ignored. */

@@ -1,4 +1,8 @@
-export { ACCOUNT_SESSION_SECONDS, AccountSessionStore } from './account-sessions.ts';
+export {
+  ACCOUNT_SESSION_SECONDS,
+  type AccountSessionRefusal,
+  AccountSessionStore,
+} from './account-sessions.ts';
 export { createAdapterFactory, sweepExpired } from './adapter.ts';
 export { type ClientInfo, ClientRegistry, GOVBRIDGE_METADATA } from './client-registry.ts';
 export { GrantClaimsStore } from './grant-claims.ts';

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { createLogger } from '../../src/web/index.ts';
 import { findForm, TestBrowser } from '../support/http.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { TestRp } from '../support/rp.ts';
@@ -16,8 +18,15 @@ describe(`signing out ends the account session on the server (${testDialect()})`
   let a: TestHub;
   let b: TestHub;
   let bOrigin: string;
+  const lines: Record<string, unknown>[] = [];
   before(async () => {
-    a = await startTestHub();
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+        done();
+      },
+    });
+    a = await startTestHub({}, { logger: createLogger({ logLevel: 'info' }, sink) });
     const shared: Record<string, string> = { GOVBRIDGE_PUBLIC_URL: a.url };
     if (a.env['GOVBRIDGE_SQLITE_PATH']) shared['GOVBRIDGE_SQLITE_PATH'] = a.env['GOVBRIDGE_SQLITE_PATH'];
     if (a.env['GOVBRIDGE_DATABASE_SCHEMA'])
@@ -110,6 +119,7 @@ describe(`signing out ends the account session on the server (${testDialect()})`
     assert.match(out.headers.getSetCookie().join('\n'), /govbridge-account=;/, 'the cookie is cleared');
 
     // The copy taken before sign-out names no one any more, on either process, on every page.
+    lines.length = 0;
     for (const which of ['A', 'B'] as const) {
       for (const p of PAGES) {
         const page = await replay(which, p.path, copied);
@@ -117,6 +127,16 @@ describe(`signing out ends the account session on the server (${testDialect()})`
         assert.match(heading(page.html), p.signedOut, `${which} ${p.path} after sign-out`);
       }
     }
+    // Each refusal on process A is one warn line naming the check, never the session id.
+    const refused = lines.filter((l) => l['event'] === 'account_session_refused');
+    assert.equal(refused.length, PAGES.length, JSON.stringify(lines.filter((l) => l['level'] === 40)));
+    for (const l of refused) {
+      assert.equal(l['level'], 40);
+      assert.equal(l['check'], 'revoked');
+    }
+    const logged = JSON.stringify(lines);
+    const sessionId = decodeURIComponent(account.value).split('.')[0]!;
+    assert.ok(!logged.includes(sessionId), 'the session id never reaches a log line');
   });
 
   test('a validly signed cookie without a live session names no one (the old account|expiry form)', async () => {

@@ -87,7 +87,15 @@ export async function endAccountSessionOfRaw(
 export async function accountFromCookie(req: FastifyRequest, config: Config): Promise<string | undefined> {
   const sessionId = presentedSessionId(req, config);
   if (!sessionId) return undefined;
-  return store(req).account(sessionId);
+  const found = await store(req).lookup(sessionId);
+  if ('accountId' in found) return found.accountId;
+  // A genuine (signed) cookie whose session is over: after sign-out that is a copy being replayed,
+  // or a tab left open. Visible to the operator; never the id itself.
+  req.log.warn(
+    { event: 'account_session_refused', code: 'account_session_refused', check: found.refused },
+    'account session cookie names no live session: treated as signed out',
+  );
+  return undefined;
 }
 
 /** Binds an account sign-in to the browser that started it. */
