@@ -419,7 +419,8 @@ export function journeyBodySchema(catalogue: Catalogue): JsonSchema {
     properties: {
       eventDate: {
         ...isoDate,
-        description: "The event's date (e.g. the baby's date of birth, the date of death).",
+        description:
+          "The event's date (e.g. the baby's date of birth, the date of death), from 1900-01-01 to ten years after today; every date fact has the same range. Outside it: 400, naming the field and the range.",
       },
       facts: answers("The citizen's answers, by fact id."),
       verified: answers(
