@@ -120,6 +120,9 @@ test('a journey saved with 31 December 9999 shows a page to fix the date, never 
   const list = await getPage(b, hub.url, '/life-events');
   assert.equal(list.status, 200);
   assert.match(pageText(list.html), /Cannot be worked out/);
+  // Tell Us Once from that journey: no 500 either.
+  const tell = await getPage(b, hub.url, `/life-events/journeys/${id}/tell`);
+  assert.ok(tell.status < 500, `${tell.status} ${pageText(tell.html).slice(0, 400)}`);
 
   // Another impossible date is refused again, with the range.
   const fix = await getPage(b, hub.url, `/life-events/journeys/${id}`);
