@@ -283,7 +283,7 @@ export const settings = {
         if (!/^https?:\/\/[^\s?#]+$/.test(u)) {
           ctx.addIssue({
             code: 'custom',
-            message: `${JSON.stringify(u)} must be an http(s) URL without query or fragment`,
+            message: 'each must be an http(s) URL without query or fragment',
           });
         }
       }
@@ -292,14 +292,14 @@ export const settings = {
     fallback: () => [],
     defaultText: 'none',
     describe:
-      'Comma-separated base URLs of the hubs that witness our ledger (for example the other country’s hub). Each process pushes every new checkpoint to each of them (`POST <url>/ledger/witness/add-checkpoint`, C2SP tlog-witness) on a timer, keeps the cosignatures (their keys must be in `GOVBRIDGE_LEDGER_WITNESS_KEYS`), and `ledger verify` and start-up compare the local tree with the largest checkpoint each cosigned: a removed tail is found without anyone running `ledger cosign`.',
+      'Comma-separated base URLs of the hubs that witness our ledger (for example the other country’s hub). Each process pushes every new checkpoint to each of them (`POST <url>/ledger/witness/add-checkpoint`, C2SP tlog-witness) on a timer, keeps the cosignatures (their keys must be in `GOVBRIDGE_LEDGER_WITNESS_KEYS`), and `ledger verify` and start-up compare the local tree with the largest checkpoint each cosigned: a removed tail is found without anyone running `ledger cosign`. Each must be an absolute http:// or https:// URL without query or fragment (a final `/` is dropped).',
   }),
   ledgerWitnessPushMs: setting({
     env: 'GOVBRIDGE_LEDGER_WITNESS_PUSH_MS',
     schema: positiveMs,
     fallback: () => 10_000,
     describe:
-      'How often a hub process pushes its latest checkpoint to the witnesses in `GOVBRIDGE_LEDGER_WITNESS_URLS`. A witness that does not answer is retried with exponential backoff from this interval up to 15 minutes; one warn line per outage.',
+      'How often a hub process pushes its latest checkpoint to the witnesses in `GOVBRIDGE_LEDGER_WITNESS_URLS`. A witness that does not answer is retried with exponential backoff from this interval up to 15 minutes; one warn line per outage. A whole number of milliseconds from 1 to 600000.',
   }),
   metricsPort: setting({
     env: 'GOVBRIDGE_METRICS_PORT',
@@ -312,7 +312,7 @@ export const settings = {
     schema: z.string().min(1, 'must not be empty'),
     fallback: () => '127.0.0.1',
     describe:
-      'Interface the metrics listener binds to. Loopback by default, so only a scraper on the same machine (or a sidecar) reaches it; bind it wider only behind a network policy.',
+      'Interface the metrics listener binds to (must not be empty). Loopback by default, so only a scraper on the same machine (or a sidecar) reaches it; bind it wider only behind a network policy.',
   }),
   adminToken: setting({
     env: 'GOVBRIDGE_ADMIN_TOKEN',
