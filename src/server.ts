@@ -1,6 +1,7 @@
 import { buildApp } from './app.ts';
 import { loadConfig } from './config/index.ts';
 import { isGovbridgeError } from './kernel/index.ts';
+import { isDatabaseUnavailable, sqliteStartError } from './storage/index.ts';
 
 /** Listen and shut down gracefully; nothing else. */
 async function main(): Promise<void> {
@@ -53,7 +54,16 @@ class StartFailure extends Error {}
  * One line that says what failed and where. A SQLite file that cannot be opened or written also names
  * the setting that chose it, so the operator knows what to change.
  */
-function startFailureMessage(err: unknown, config: ReturnType<typeof loadConfig>): string {
+function startFailureMessage(thrown: unknown, config: ReturnType<typeof loadConfig>): string {
+  // A write at start-up after the migrations (keys, settings, the ledger) that SQLite refused: as
+  // clear as a failure to open the file.
+  const err =
+    !config.databaseUrl &&
+    config.sqlitePath !== ':memory:' &&
+    !(isGovbridgeError(thrown) && thrown.detail?.['sqlitePath']) &&
+    isDatabaseUnavailable(thrown)
+      ? sqliteStartError(config.sqlitePath, 'cannot be written while the hub starts', thrown)
+      : thrown;
   const message = err instanceof Error ? err.message : String(err);
   const file = isGovbridgeError(err) ? err.detail?.['sqlitePath'] : undefined;
   if (typeof file !== 'string') return message;

@@ -6,6 +6,7 @@ export {
   type StorageOptions,
   type Tx,
 } from './database.ts';
+export { sqliteStartError } from './dialects/sqlite.ts';
 export type * from './schema.ts';
 export {
   classifyDatabaseError,

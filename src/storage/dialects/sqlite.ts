@@ -3,7 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import {
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
+  SqliteAdapter,
   type SqliteDatabase,
   SqliteDialect,
   type SqliteDialectConfig,
@@ -66,6 +68,20 @@ class NodeSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * Kysely's SQLite adapter, except that it says what SQLite does: DDL is transactional (CREATE, ALTER
+ * and DROP roll back with the transaction that ran them). Kysely's own adapter says it is not, so its
+ * migrator ran the pending migrations without a transaction, statement by statement: a disk that
+ * filled up in the middle of a migration left some of its tables and columns created and the
+ * migration not recorded, and every later start failed on "table … already exists" even with space
+ * back. With this, the migrator runs all pending migrations in one transaction: all or nothing.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 class NodeSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
   readonly #raw: DatabaseSync;
@@ -76,6 +92,9 @@ class NodeSqliteDialect extends SqliteDialect {
   }
   override createDriver(): Driver {
     return new NodeSqliteDriver(this.#config, this.#raw);
+  }
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
   }
 }
 
