@@ -570,7 +570,10 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
   // repaired is logged and flagged for the operator (ledger verify, /admin/api/ledger/problems).
   const healed = await runStartupRepairs(ctx.storage, logger, [
     ['releases', () => appendUnledgeredReleases(ctx.storage, ctx.ledger, logger)],
-    ['notifications', () => appendUnledgeredNotifications(ctx.storage, ctx.ledger, ctx.trust.version)],
+    [
+      'notifications',
+      () => appendUnledgeredNotifications(ctx.storage, ctx.ledger, ctx.trust.version, logger),
+    ],
   ]);
   if (healed > 0) logger.warn({ count: healed }, 'releases missing from the ledger were appended');
   await app.register(ledgerRoutes, { prefix: '/ledger', ledger: ctx.ledger, witness: ctx.witness });

@@ -1,10 +1,7 @@
 import { GovbridgeError, uuid } from '../kernel/index.ts';
 import {
-  clearProblems,
-  flagProblem,
+  appendMissing,
   type Ledger,
-  LedgerError,
-  type LedgerProblemKind,
   type ReleaseRecord,
   type RepairLog,
   validateReleaseRecord,
@@ -121,95 +118,44 @@ export async function appendUnledgeredReleases(
     )
     .orderBy('releases.released_at')
     .execute();
-  if (rows.length === 0) return 0;
-  const refuse = async (releaseId: string, kind: LedgerProblemKind, check: string) => {
-    log?.warn(
-      { event: 'ledger_heal_row_refused', problem: kind, releaseId, check },
-      'a release missing from the ledger cannot be appended; flagged for the operator, the hub serves',
-    );
-    await flagProblem(storage, { kind, ref: releaseId, message: check });
-  };
-  const records: ReleaseRecord[] = [];
-  for (const r of rows) {
-    if (r.country === null) {
-      await refuse(r.release_id, 'release_client_unknown', 'its client is not registered any more');
-      continue;
-    }
-    let input: ReleaseInput;
-    try {
-      input = {
-        accountId: r.account_id,
-        clientId: r.client_id,
-        clientCountry: r.country,
-        attributes: JSON.parse(r.attributes) as string[],
-        withheld: r.withheld ? (JSON.parse(r.withheld) as { attribute: string; policies: string[] }[]) : [],
-        decisions: r.decisions ? (JSON.parse(r.decisions) as string[]) : [],
-        acr: '',
-        scheme: '',
-        trustFrameworkVersion: r.trust_framework_version,
-        consentId: r.consent_id,
-        grantId: null,
-        at: new Date(Number(r.released_at)),
-      };
-    } catch {
-      await refuse(
-        r.release_id,
-        'release_unreadable',
-        'its stored attributes, withheld or decisions are not JSON',
-      );
-      continue;
-    }
-    let record: ReleaseRecord;
-    try {
-      record = releaseLedgerRecord(r.release_id, input);
-    } catch {
-      await refuse(
-        r.release_id,
-        'release_unreadable',
-        'its stored withheld list is not a list of attributes',
-      );
-      continue;
-    }
-    const valid = validateReleaseRecord(record);
-    if (!valid.ok) {
-      await refuse(
-        r.release_id,
-        'release_unledgerable',
-        `its ledger entry would be invalid: ${valid.error.message}`,
-      );
-      continue;
-    }
-    records.push(record);
-  }
-  const appended: string[] = [];
-  const BATCH = 1000;
-  for (let i = 0; i < records.length; i += BATCH) {
-    const part = records.slice(i, i + BATCH);
-    try {
-      await ledger.appendMany(part);
-      appended.push(...part.map((r) => r.releaseId));
-    } catch {
-      // One at a time, so that one the ledger refuses does not keep the others out.
-      for (const record of part) {
-        try {
-          await ledger.append(record);
-          appended.push(record.releaseId);
-        } catch (err) {
-          if (err instanceof LedgerError && err.reason === 'invalid_entry') {
-            await refuse(record.releaseId, 'release_unledgerable', 'the ledger refused its entry');
-          } else {
-            throw err;
-          }
-        }
-      }
-    }
-  }
-  await clearProblems(
+  return appendMissing(
     storage,
-    ['release_unledgerable', 'release_client_unknown', 'release_unreadable'],
-    appended,
+    ledger,
+    rows.map((r) =>
+      r.country === null
+        ? {
+            ref: r.release_id,
+            refused: { kind: 'release_client_unknown', check: 'its client is not registered any more' },
+          }
+        : {
+            ref: r.release_id,
+            build: () =>
+              releaseLedgerRecord(r.release_id, {
+                accountId: r.account_id,
+                clientId: r.client_id,
+                clientCountry: r.country as string,
+                attributes: JSON.parse(r.attributes) as string[],
+                withheld: r.withheld
+                  ? (JSON.parse(r.withheld) as { attribute: string; policies: string[] }[])
+                  : [],
+                decisions: r.decisions ? (JSON.parse(r.decisions) as string[]) : [],
+                acr: '',
+                scheme: '',
+                trustFrameworkVersion: r.trust_framework_version,
+                consentId: r.consent_id,
+                grantId: null,
+                at: new Date(Number(r.released_at)),
+              }),
+          },
+    ),
+    {
+      what: 'release',
+      unreadable: 'release_unreadable',
+      unledgerable: 'release_unledgerable',
+      kinds: ['release_unledgerable', 'release_client_unknown', 'release_unreadable'],
+      log,
+    },
   );
-  return appended.length;
 }
 
 /**

@@ -1,3 +1,4 @@
+export { type AppendMissingOptions, appendMissing, type MissingRow } from './append-missing.ts';
 export {
   type Checkpoint,
   formatCheckpoint,

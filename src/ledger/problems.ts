@@ -14,6 +14,12 @@ export type LedgerProblemKind =
   | 'release_client_unknown'
   /** A release row whose stored columns cannot be read (not JSON). */
   | 'release_unreadable'
+  /** A notification whose ledger entry would be invalid. */
+  | 'notification_unledgerable'
+  /** A notification to an agency the hub no longer knows (no country for the entry). */
+  | 'notification_agency_unknown'
+  /** A notification row whose stored columns cannot be read (not JSON). */
+  | 'notification_unreadable'
   /** A whole start-up repair failed (`ref`: which). */
   | 'heal_failed'
   /** A witness holds a cosigned checkpoint larger than the local tree: the log's tail was removed. */

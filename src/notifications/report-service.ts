@@ -1,6 +1,6 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { type Clock, GovbridgeError, randomId, seal, systemClock, unseal } from '../kernel/index.ts';
-import type { Ledger, ReleaseRecord } from '../ledger/index.ts';
+import { appendMissing, type Ledger, type ReleaseRecord, type RepairLog } from '../ledger/index.ts';
 import type { Storage } from '../storage/index.ts';
 import type { AgencyRegistry } from './agency-registry.ts';
 import type {
@@ -473,11 +473,12 @@ export async function appendUnledgeredNotifications(
   storage: Storage,
   ledger: Ledger,
   trustFrameworkVersion: string,
+  log?: RepairLog,
 ): Promise<number> {
   const rows = await storage.db
     .selectFrom('notifications')
     .innerJoin('reports', 'reports.report_id', 'notifications.report_id')
-    .innerJoin('agencies', 'agencies.agency_id', 'notifications.agency_id')
+    .leftJoin('agencies', 'agencies.agency_id', 'notifications.agency_id')
     .select([
       'notifications.notification_id',
       'notifications.report_id',
@@ -501,23 +502,46 @@ export async function appendUnledgeredNotifications(
     )
     .orderBy('notifications.created_at')
     .execute();
-  if (rows.length === 0) return 0;
-  await ledger.appendMany(
+  // Each row on its own (ledger's appendMissing): one that cannot be appended is flagged for the
+  // operator and never keeps the others out or the hub from serving.
+  return appendMissing(
+    storage,
+    ledger,
     rows.map((r) =>
-      notificationLedgerRecord({
-        notificationId: r.notification_id,
-        reportId: r.report_id,
-        accountId: r.account_id,
-        agencyId: r.agency_id,
-        country: r.country,
-        eventType: r.event_type,
-        released: JSON.parse(r.attributes) as string[],
-        withheld: r.withheld ? (JSON.parse(r.withheld) as { attribute: string; policies: string[] }[]) : [],
-        decisions: r.decisions ? (JSON.parse(r.decisions) as string[]) : [],
-        trustFrameworkVersion,
-        at: new Date(Number(r.created_at)),
-      }),
+      r.country === null
+        ? {
+            ref: r.notification_id,
+            refused: {
+              kind: 'notification_agency_unknown',
+              check: 'its agency is not registered any more',
+            },
+          }
+        : {
+            ref: r.notification_id,
+            build: () =>
+              notificationLedgerRecord({
+                notificationId: r.notification_id,
+                reportId: r.report_id,
+                accountId: r.account_id,
+                agencyId: r.agency_id,
+                country: r.country as string,
+                eventType: r.event_type,
+                released: JSON.parse(r.attributes) as string[],
+                withheld: r.withheld
+                  ? (JSON.parse(r.withheld) as { attribute: string; policies: string[] }[])
+                  : [],
+                decisions: r.decisions ? (JSON.parse(r.decisions) as string[]) : [],
+                trustFrameworkVersion,
+                at: new Date(Number(r.created_at)),
+              }),
+          },
     ),
+    {
+      what: 'notification',
+      unreadable: 'notification_unreadable',
+      unledgerable: 'notification_unledgerable',
+      kinds: ['notification_unledgerable', 'notification_agency_unknown', 'notification_unreadable'],
+      log,
+    },
   );
-  return rows.length;
 }
