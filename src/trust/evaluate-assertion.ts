@@ -29,6 +29,8 @@ export type AssuranceEvaluation =
       readonly satisfied: false;
       readonly acr: string | undefined;
       readonly reason: string;
+      /** The dimensions that fell short of the requested level. */
+      readonly shortOf: readonly ('identity' | 'authentication')[];
     });
 
 /**
@@ -77,6 +79,10 @@ export function evaluateAssertion(
     satisfied: false,
     acr: top,
     reason: `${scheme} login "${read.schemeValue}" does not meet "${requested.acr}": it needs ${short.join(' and ')}${notes}`,
+    shortOf: [
+      ...(meetsTier(achieved.identity, requested.identity) ? [] : (['identity'] as const)),
+      ...(meetsTier(achieved.authentication, requested.authentication) ? [] : (['authentication'] as const)),
+    ],
   });
 }
 

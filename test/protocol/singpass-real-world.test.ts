@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { startSingpassSimulatorServer } from '../../src/simulators/singpass/index.ts';
+import { createLogger } from '../../src/web/index.ts';
 import { freePort, startTestHub, type TestHub } from '../support/hub.ts';
 import { TestRp } from '../support/rp.ts';
 import { testDialect } from '../support/storage.ts';
@@ -21,6 +23,7 @@ const SUBSTANTIAL = 'urn:govbridge:loa:substantial';
 describe(`Singpass as it really behaves, through the hub (${testDialect()})`, () => {
   let hub: TestHub;
   let sim: Awaited<ReturnType<typeof startSingpassSimulatorServer>>;
+  const lines: Record<string, unknown>[] = [];
 
   before(async () => {
     const port = await freePort();
@@ -38,12 +41,21 @@ describe(`Singpass as it really behaves, through the hub (${testDialect()})`, ()
       issParameter: false,
       scopesSupported: ['openid', 'uinfin', 'user.identity', 'name'],
     });
-    hub = await startTestHub({
-      PORT: String(port),
-      GOVBRIDGE_SINGPASS_PROFILE: 'fapi',
-      GOVBRIDGE_SINGPASS_ISSUER: `${sim.baseUrl}/fapi`,
-      GOVBRIDGE_SINGPASS_CLIENT_ID: 'govbridge-hub',
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+        done();
+      },
     });
+    hub = await startTestHub(
+      {
+        PORT: String(port),
+        GOVBRIDGE_SINGPASS_PROFILE: 'fapi',
+        GOVBRIDGE_SINGPASS_ISSUER: `${sim.baseUrl}/fapi`,
+        GOVBRIDGE_SINGPASS_CLIENT_ID: 'govbridge-hub',
+      },
+      { logger: createLogger({ logLevel: 'info' }, sink) },
+    );
   });
 
   after(async () => {
@@ -75,6 +87,7 @@ describe(`Singpass as it really behaves, through the hub (${testDialect()})`, ()
 
   test('a relying party that needs substantial is refused with unmet_authentication_requirements', async () => {
     const rp = await TestRp.register(hub, { attributes: ['name'], minAcr: LOW });
+    lines.length = 0;
     const a = await rp.authorize({
       params: {
         scope: 'openid profile',
@@ -86,5 +99,13 @@ describe(`Singpass as it really behaves, through the hub (${testDialect()})`, ()
     assert.equal(a.response.error, 'unmet_authentication_requirements', a.response.url);
     assert.match(a.response.errorDescription ?? '', /urn:govbridge:loa:substantial/);
     assert.equal(a.response.code, undefined);
+    // …and the operator sees one warn line naming the check that failed.
+    const refused = lines.filter((l) => l['event'] === 'login_refused');
+    assert.equal(refused.length, 1, JSON.stringify(lines.filter((l) => l['level'] === 40)));
+    assert.equal(refused[0]!['level'], 40);
+    assert.equal(refused[0]!['errorCode'], 'unmet_authentication_requirements');
+    assert.equal(refused[0]!['check'], 'assurance_authentication', 'loa:1 is low authentication');
+    assert.equal(refused[0]!['scheme'], 'singpass');
+    assert.equal(refused[0]!['clientId'], rp.clientId);
   });
 });

@@ -483,6 +483,8 @@ export class LoginService {
         throw new GovbridgeError(
           'unmet_authentication_requirements',
           `The ${scheme} login reached ${evaluation.acr ?? 'no hub level'} (identity ${evaluation.achieved.identity}, authentication ${evaluation.achieved.authentication}), below the required ${required}${evaluation.reason ? `: ${evaluation.reason}` : ''}`,
+          // The check names the dimension(s) that fell short: assurance_identity, assurance_authentication.
+          { detail: { check: `assurance_${evaluation.shortOf.join('_and_') || 'level'}` } },
         );
       }
       const acr =
