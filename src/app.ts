@@ -626,6 +626,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
       agencies: ctx.notifications.agencies,
       operator: ctx.notifications.operator,
       ledger: { problems: () => listProblems(ctx.storage), witnesses: () => witnessPusher.status() },
+      metrics: ctx.metrics,
     });
   }
   let worker: DeliveryWorker | undefined;
@@ -644,6 +645,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
       pollMs: config.notificationPollMs,
       backoff: { baseMs: config.notificationBackoffMs, maxMs: 6 * 3600_000 },
       logger,
+      observer: ctx.metrics.delivery,
     });
     const w = worker;
     ctx.notifications.onWork.nudge = () => w.nudge();
@@ -721,6 +723,14 @@ function addDatabaseScrapeSources(ctx: AppContext): void {
         .groupBy('cosigner')
         .execute();
       for (const c of cosigned) set.secondsSinceCosignature(c.cosigner, (now - Number(c.at)) / 1000);
+    },
+  });
+  // PostgreSQL's connection pool of this process (SQLite has none: no pool gauges there).
+  ctx.metrics.addScrapeSource({
+    name: 'database pool',
+    async collect(set) {
+      const stats = ctx.storage.poolStats();
+      if (stats) set.databasePool(stats);
     },
   });
 }

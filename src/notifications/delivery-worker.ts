@@ -11,6 +11,40 @@ export interface WorkerLogger {
   error(obj: Record<string, unknown>, msg: string): void;
 }
 
+/**
+ * The class of an attempt's result: the answer's status class (`2xx`, `3xx`, `4xx`, `5xx`), or
+ * why there was no answer — `timeout`, `network` (refused, reset, DNS), `registration_unavailable`
+ * (the agency's registration could not be read) or `unbuildable` (the envelope could not be built).
+ */
+export type DeliveryResult =
+  | '2xx'
+  | '3xx'
+  | '4xx'
+  | '5xx'
+  | 'other_status'
+  | 'timeout'
+  | 'network'
+  | 'registration_unavailable'
+  | 'unbuildable';
+
+/**
+ * What the worker reports for metrics (ADR 14): agency ids and result classes only, never a
+ * notification's or a report's id, nor anything from the payload.
+ */
+export interface DeliveryObserver {
+  /** One attempt and how long the agency took to answer (or to fail). */
+  attempted(
+    agencyId: string,
+    outcome: 'delivered' | 'retry' | 'dead',
+    result: DeliveryResult,
+    seconds: number,
+  ): void;
+  /** A notification delivered: seconds from its creation (the report) to the agency's success answer. */
+  delivered(agencyId: string, secondsSinceCreated: number): void;
+  /** A notification recorded as a dead letter, with the result class of its last attempt. */
+  deadLettered(agencyId: string, result: DeliveryResult): void;
+}
+
 export interface DeliveryWorkerOptions {
   storage: Storage;
   kek: Uint8Array;
@@ -41,6 +75,7 @@ export interface DeliveryWorkerOptions {
   clock?: Clock;
   random?: () => number;
   logger?: WorkerLogger;
+  observer?: DeliveryObserver;
 }
 
 interface Claimed {
@@ -51,6 +86,8 @@ interface Claimed {
   payload_sealed: string;
   attempts: number;
   attempt_limit: number;
+  /** When the notification was created (epoch ms): the start of its delivery latency. */
+  created_at: number;
   /** This claim's token: an outcome is recorded only while the claim is still ours. */
   token: string;
 }
@@ -73,9 +110,10 @@ const BUSY_POLL_MS = 25;
  * drops the repeat by its idempotency key.
  */
 export class DeliveryWorker {
-  readonly #o: Required<Omit<DeliveryWorkerOptions, 'logger' | 'clock' | 'random' | 'fetch'>> & {
+  readonly #o: Required<Omit<DeliveryWorkerOptions, 'logger' | 'clock' | 'random' | 'fetch' | 'observer'>> & {
     logger: WorkerLogger | undefined;
     fetch: typeof fetch | undefined;
+    observer: DeliveryObserver | undefined;
   };
   readonly #clock: Clock;
   readonly #random: () => number;
@@ -111,6 +149,7 @@ export class DeliveryWorker {
       maxRetryAfterMs: options.maxRetryAfterMs ?? 24 * 3600_000,
       agencyCacheMs: options.agencyCacheMs ?? 5_000,
       logger: options.logger,
+      observer: options.observer,
     };
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
@@ -241,7 +280,7 @@ export class DeliveryWorker {
         FROM due
         WHERE n.notification_id = due.notification_id
         RETURNING n.notification_id, n.report_id, n.agency_id, n.event_type, n.payload_sealed,
-                  n.attempts, n.attempt_limit`.execute(db);
+                  n.attempts, n.attempt_limit, n.created_at`.execute(db);
       return r.rows.map((row) => ({ ...row, token }));
     }
     const r = await sql<Omit<Claimed, 'token'>>`
@@ -254,13 +293,13 @@ export class DeliveryWorker {
         ORDER BY next_attempt_at
         LIMIT ${limit}
       )
-      RETURNING notification_id, report_id, agency_id, event_type, payload_sealed, attempts, attempt_limit`.execute(
-      db,
-    );
+      RETURNING notification_id, report_id, agency_id, event_type, payload_sealed, attempts, attempt_limit,
+                created_at`.execute(db);
     return r.rows.map((row) => ({
       ...row,
       attempts: Number(row.attempts),
       attempt_limit: Number(row.attempt_limit),
+      created_at: Number(row.created_at),
       token,
     }));
   }
@@ -268,9 +307,24 @@ export class DeliveryWorker {
   async #deliver(row: Claimed): Promise<void> {
     this.#inflight++;
     try {
+      const started = performance.now();
       const outcome = await this.#send(row);
+      const observer = this.#o.observer;
+      if (observer) {
+        const dead =
+          outcome.kind === 'dead' || (outcome.kind === 'retry' && row.attempts >= row.attempt_limit);
+        observer.attempted(
+          row.agency_id,
+          outcome.kind === 'delivered' ? 'delivered' : dead ? 'dead' : 'retry',
+          outcome.result,
+          (performance.now() - started) / 1000,
+        );
+        if (outcome.kind === 'delivered')
+          observer.delivered(row.agency_id, (this.#clock.now().getTime() - row.created_at) / 1000);
+      }
       if (outcome.kind === 'delivered') await this.#recordDelivered(row.notification_id, outcome.status);
-      else await this.#recordFailure(row, outcome);
+      else if ((await this.#recordFailure(row, outcome)) === 'dead')
+        observer?.deadLettered(row.agency_id, outcome.result);
     } catch (err) {
       // Recording failed (the database went away): the lease ends and the row is claimed again.
       if (this.#outage.failed(err)) return;
@@ -285,7 +339,7 @@ export class DeliveryWorker {
     }
   }
 
-  async #send(row: Claimed): Promise<Outcome> {
+  async #send(row: Claimed): Promise<Attempt> {
     let target: AgencyTarget | undefined;
     let body: string;
     let headers: Record<string, string>;
@@ -297,6 +351,7 @@ export class DeliveryWorker {
         kind: 'retry',
         status: null,
         error: `could not read the agency's registration: ${errorName(err)}`,
+        result: 'registration_unavailable',
       };
     }
     try {
@@ -320,7 +375,12 @@ export class DeliveryWorker {
       ));
     } catch (err) {
       // Our side could not build it (agency key unusable, …): an operator must look.
-      return { kind: 'dead', status: null, error: `could not build the notification: ${errorName(err)}` };
+      return {
+        kind: 'dead',
+        status: null,
+        error: `could not build the notification: ${errorName(err)}`,
+        result: 'unbuildable',
+      };
     }
     try {
       if (this.#o.fetch) {
@@ -332,15 +392,22 @@ export class DeliveryWorker {
           signal: AbortSignal.timeout(this.#o.timeoutMs),
         });
         await drain(res);
-        return classifyResponse(res.status, res.headers.get('retry-after'), this.#clock.now().getTime());
+        return answered(
+          classifyResponse(res.status, res.headers.get('retry-after'), this.#clock.now().getTime()),
+        );
       }
       const answer = await this.#poster.post(target.endpoint, headers, body, {
         timeoutMs: this.#o.timeoutMs,
         readLimit: RESPONSE_READ_LIMIT,
       });
-      return classifyResponse(answer.status, answer.retryAfter, this.#clock.now().getTime());
+      return answered(classifyResponse(answer.status, answer.retryAfter, this.#clock.now().getTime()));
     } catch (err) {
-      return { kind: 'retry', status: null, error: networkError(err, this.#o.timeoutMs) };
+      return {
+        kind: 'retry',
+        status: null,
+        error: networkError(err, this.#o.timeoutMs),
+        result: isTimeout(err) ? 'timeout' : 'network',
+      };
     }
   }
 
@@ -416,7 +483,11 @@ export class DeliveryWorker {
     }
   }
 
-  async #recordFailure(row: Claimed, outcome: Exclude<Outcome, { kind: 'delivered' }>): Promise<void> {
+  /** Records a failed attempt; returns what the row became, or `lost` when the claim was no longer ours. */
+  async #recordFailure(
+    row: Claimed,
+    outcome: Exclude<Outcome, { kind: 'delivered' }>,
+  ): Promise<'dead' | 'retrying' | 'lost'> {
     const now = this.#clock.now().getTime();
     const dead = outcome.kind === 'dead' || row.attempts >= row.attempt_limit;
     let delay = retryDelay(row.attempts, this.#o.backoff, this.#random);
@@ -427,8 +498,8 @@ export class DeliveryWorker {
       dead && outcome.kind === 'retry'
         ? `${outcome.error} (gave up after ${row.attempts} attempts)`
         : outcome.error;
-    await this.#o.storage.transaction(async (tx) => {
-      await tx
+    const updated = await this.#o.storage.transaction(async (tx) => {
+      const u = await tx
         .updateTable('notifications')
         .set({
           state: dead ? 'dead' : 'retrying',
@@ -440,7 +511,7 @@ export class DeliveryWorker {
         })
         .where('notification_id', '=', row.notification_id)
         .where('claim_token', '=', row.token)
-        .execute();
+        .executeTakeFirst();
       await tx
         .insertInto('notification_failures')
         .values({
@@ -452,6 +523,7 @@ export class DeliveryWorker {
         })
         .onConflict((oc) => oc.columns(['notification_id', 'attempt']).doNothing())
         .execute();
+      return Number(u.numUpdatedRows) > 0;
     });
     this.#o.logger?.warn(
       {
@@ -463,7 +535,22 @@ export class DeliveryWorker {
       },
       dead ? 'notification dead-lettered' : 'notification will be retried',
     );
+    return !updated ? 'lost' : dead ? 'dead' : 'retrying';
   }
+}
+
+/** An outcome and the class of its result, for metrics. */
+type Attempt = Outcome & { result: DeliveryResult };
+
+function answered(outcome: Outcome): Attempt {
+  const s = outcome.status ?? 0;
+  const result: DeliveryResult =
+    s >= 200 && s < 600 ? (`${Math.floor(s / 100)}xx` as DeliveryResult) : 'other_status';
+  return { ...outcome, result };
+}
+
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
 }
 
 async function drain(res: Response): Promise<void> {
@@ -488,7 +575,7 @@ function errorName(err: unknown): string {
 }
 
 function networkError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+  if (isTimeout(err)) {
     return `no answer within ${timeoutMs} ms`;
   }
   const cause = err instanceof Error ? (err.cause as { code?: string } | undefined) : undefined;

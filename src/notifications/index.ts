@@ -1,6 +1,12 @@
 export { type AgencyRegistration, AgencyRegistry, type AgencyRegistryOptions } from './agency-registry.ts';
 export { type BackoffPolicy, classifyResponse, parseRetryAfter, retryDelay } from './backoff.ts';
-export { DeliveryWorker, type DeliveryWorkerOptions, type WorkerLogger } from './delivery-worker.ts';
+export {
+  type DeliveryObserver,
+  type DeliveryResult,
+  DeliveryWorker,
+  type DeliveryWorkerOptions,
+  type WorkerLogger,
+} from './delivery-worker.ts';
 export {
   buildEnvelope,
   CONTENT_ENC,

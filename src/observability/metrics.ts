@@ -23,6 +23,27 @@ const OTHER = 'other';
 /** Seconds: from a fast local step to a slow national login with a person typing. */
 const LOGIN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+/** One delivery attempt: a local receiver answers in milliseconds; the worker's timeout is 10 s by default. */
+const ATTEMPT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Report to delivery: immediate, or after retries whose backoff grows to hours (6 h at most per step). */
+const DELIVERY_BUCKETS = [
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+  30,
+  60,
+  300,
+  900,
+  3600,
+  4 * 3600,
+  12 * 3600,
+  86400,
+];
 
 export interface HubMetrics {
   readonly registry: Registry;
@@ -41,6 +62,28 @@ export interface HubMetrics {
   readonly policy: {
     decided(policy: string, effect: 'allow' | 'deny', recipientKind: string): void;
     withheld(attribute: string, recipientKind: string): void;
+  };
+  /** For the Tell Us Once delivery worker (`DeliveryObserver`). */
+  readonly delivery: {
+    attempted(
+      agencyId: string,
+      outcome: 'delivered' | 'retry' | 'dead',
+      result: string,
+      seconds: number,
+    ): void;
+    delivered(agencyId: string, secondsSinceCreated: number): void;
+    deadLettered(agencyId: string, result: string): void;
+  };
+  /**
+   * Refusals outside the login pipeline (which has its own counter): a stable code and the check
+   * that failed, as in the refusal's warn line — for example `account_session_refused` / `revoked`.
+   */
+  readonly refusal: {
+    refused(code: string, check: string): void;
+  };
+  /** Error responses (problem+json or an error page), by their stable code and HTTP status. */
+  readonly errors: {
+    responded(code: string, status: number): void;
   };
   /**
    * Values read when Prometheus scrapes (queue depths, ledger size, ages): each source is asked on
@@ -62,7 +105,7 @@ export interface ScrapeSetters {
   ledgerSize(entries: number): void;
   secondsSinceCheckpoint(seconds: number): void;
   secondsSinceCosignature(witness: string, seconds: number): void;
-  databasePool(inUse: number, idle: number, waiting: number): void;
+  databasePool(stats: { inUse: number; idle: number; waiting: number; max: number }): void;
 }
 
 export function createHubMetrics(
@@ -139,6 +182,45 @@ export function createHubMetrics(
     registers: [registry],
   });
 
+  const deliveryAttempts = new Counter({
+    name: 'govbridge_delivery_attempts_total',
+    help: 'Tell Us Once delivery attempts, by agency, outcome (delivered, retry, dead) and result class (2xx, 4xx, 5xx, timeout, network, …).',
+    labelNames: ['agency', 'outcome', 'result'] as const,
+    registers: [registry],
+  });
+  const attemptDuration = new Histogram({
+    name: 'govbridge_delivery_attempt_duration_seconds',
+    help: "One delivery attempt: from sending the notification to the agency's answer (or its failure).",
+    labelNames: ['agency'] as const,
+    buckets: ATTEMPT_BUCKETS,
+    registers: [registry],
+  });
+  const deliveryLatency = new Histogram({
+    name: 'govbridge_delivery_latency_seconds',
+    help: "A delivered notification: from its creation (the citizen's report) to the agency's success answer, retries included.",
+    labelNames: ['agency'] as const,
+    buckets: DELIVERY_BUCKETS,
+    registers: [registry],
+  });
+  const deadLetters = new Counter({
+    name: 'govbridge_dead_letters_total',
+    help: 'Notifications that went to the dead letters (an operator must look), by agency and the result class of the last attempt.',
+    labelNames: ['agency', 'result'] as const,
+    registers: [registry],
+  });
+  const refusals = new Counter({
+    name: 'govbridge_refusals_total',
+    help: 'Refusals outside the login pipeline, by stable code and the check that failed.',
+    labelNames: ['code', 'check'] as const,
+    registers: [registry],
+  });
+  const errorResponses = new Counter({
+    name: 'govbridge_error_responses_total',
+    help: 'Error responses (problem+json or an error page), by stable code and HTTP status.',
+    labelNames: ['code', 'status'] as const,
+    registers: [registry],
+  });
+
   const sources: ScrapeSource[] = [];
   const notifications = gauge(
     registry,
@@ -159,24 +241,46 @@ export function createHubMetrics(
     "Seconds since each witness's newest cosignature.",
     ['witness'],
   );
-  const poolInUse = gauge(registry, 'govbridge_db_pool_in_use', 'Database connections checked out.', []);
-  const poolIdle = gauge(registry, 'govbridge_db_pool_idle', 'Database connections idle in the pool.', []);
-  const poolWaiting = gauge(
-    registry,
-    'govbridge_db_pool_waiting',
-    'Queries waiting for a database connection.',
-    [],
-  );
+  // The pool gauges join the registry on the first report: SQLite has no pool, and a gauge without
+  // labels would otherwise be exposed as 0 there, which reads as "an idle pool".
+  const pool = {
+    inUse: new Gauge({
+      name: 'govbridge_db_pool_in_use',
+      help: 'Database connections checked out.',
+      registers: [],
+    }),
+    idle: new Gauge({
+      name: 'govbridge_db_pool_idle',
+      help: 'Database connections idle in the pool.',
+      registers: [],
+    }),
+    waiting: new Gauge({
+      name: 'govbridge_db_pool_waiting',
+      help: 'Queries waiting for a database connection.',
+      registers: [],
+    }),
+    max: new Gauge({
+      name: 'govbridge_db_pool_max',
+      help: 'The most database connections the pool of this process opens.',
+      registers: [],
+    }),
+  };
+  let poolRegistered = false;
   const setters: ScrapeSetters = {
     notifications: (agency, state, count) =>
       notifications.set({ agency: bounded('agency', agency), state: bounded('state', state) }, count),
     ledgerSize: (n) => ledgerSize.set(n),
     secondsSinceCheckpoint: (s) => sinceCheckpoint.set(s),
     secondsSinceCosignature: (w, s) => sinceCosignature.set({ witness: bounded('witness', w) }, s),
-    databasePool: (inUse, idle, waiting) => {
-      poolInUse.set(inUse);
-      poolIdle.set(idle);
-      poolWaiting.set(waiting);
+    databasePool: (stats) => {
+      if (!poolRegistered) {
+        for (const g of Object.values(pool)) registry.registerMetric(g);
+        poolRegistered = true;
+      }
+      pool.inUse.set(stats.inUse);
+      pool.idle.set(stats.idle);
+      pool.waiting.set(stats.waiting);
+      pool.max.set(stats.max);
     },
   };
 
@@ -223,6 +327,29 @@ export function createHubMetrics(
         withheld.inc({
           attribute: bounded('attribute', attribute),
           recipient_kind: bounded('recipient_kind', kind),
+        }),
+    },
+    delivery: {
+      attempted(agency, outcome, result, seconds) {
+        const a = bounded('agency', agency);
+        deliveryAttempts.inc({ agency: a, outcome, result: bounded('result', result) });
+        if (Number.isFinite(seconds) && seconds >= 0) attemptDuration.observe({ agency: a }, seconds);
+      },
+      delivered(agency, seconds) {
+        if (Number.isFinite(seconds) && seconds >= 0)
+          deliveryLatency.observe({ agency: bounded('agency', agency) }, seconds);
+      },
+      deadLettered: (agency, result) =>
+        deadLetters.inc({ agency: bounded('agency', agency), result: bounded('result', result) }),
+    },
+    refusal: {
+      refused: (code, check) => refusals.inc({ code: bounded('code', code), check: bounded('check', check) }),
+    },
+    errors: {
+      responded: (code, status) =>
+        errorResponses.inc({
+          code: bounded('code', code),
+          status: Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : OTHER,
         }),
     },
     addScrapeSource: (s) => sources.push(s),

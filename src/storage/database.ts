@@ -33,6 +33,20 @@ export interface Storage {
    */
   ready(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The PostgreSQL connection pool right now (for metrics, read at each scrape); undefined on SQLite,
+   * which has no pool.
+   */
+  poolStats(): PoolStats | undefined;
+}
+
+/** A connection pool's occupancy: connections checked out, idle, and queries waiting for one. */
+export interface PoolStats {
+  inUse: number;
+  idle: number;
+  waiting: number;
+  /** The most connections the pool opens (`poolSize`, else 10). */
+  max: number;
 }
 
 export interface StorageOptions {
@@ -47,6 +61,7 @@ export interface StorageOptions {
 export async function openStorage(opts: StorageOptions): Promise<Storage> {
   let db: Db;
   let capabilities: StorageCapabilities;
+  let poolStats: () => PoolStats | undefined = () => undefined;
   if (opts.databaseUrl) {
     if (opts.postgresSchema) {
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(opts.postgresSchema)) {
@@ -59,10 +74,16 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
         await boot.pool.end();
       }
     }
-    const { dialect } = openPostgres({
+    const { dialect, pool } = openPostgres({
       connectionString: opts.databaseUrl,
       ...(opts.postgresSchema ? { schema: opts.postgresSchema } : {}),
       ...(opts.poolSize ? { max: opts.poolSize } : {}),
+    });
+    poolStats = () => ({
+      inUse: pool.totalCount - pool.idleCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: pool.options.max,
     });
     db = new Kysely<Database>({ dialect: withUnavailableErrors(dialect) });
     capabilities = { dialect: 'postgres', skipLocked: true };
@@ -100,6 +121,7 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
         .execute();
     },
     close: () => db.destroy(),
+    poolStats,
   };
 }
 

@@ -1,6 +1,7 @@
 export {
   type Db,
   openStorage,
+  type PoolStats,
   type Storage,
   type StorageCapabilities,
   type StorageOptions,

@@ -5,7 +5,8 @@ import type { AgencyRegistry, NotificationOperator } from '../../notifications/i
 
 /**
  * The operator API for Tell Us Once, under `/admin/api/`: agencies (register, list, suspend, resume),
- * notification queues, failures, dead letters and replay. Bearer token (GOVBRIDGE_ADMIN_TOKEN);
+ * notification queues, failures, dead letters and replay, the ledger's problems and the metrics
+ * exposition. Bearer token (GOVBRIDGE_ADMIN_TOKEN);
  * without one configured the routes do not exist. Errors are problem+json. Nothing here returns
  * personal data: field names, states and failure reasons only.
  */
@@ -18,6 +19,12 @@ export interface AdminApiOptions {
    * (release ids, witness URLs and the check that failed; no personal data) and each witness's status.
    */
   ledger?: { problems(): Promise<unknown[]>; witnesses(): Promise<unknown[]> };
+  /**
+   * The hub's metrics (ADR 14), served at `GET /admin/api/metrics` behind the token: the same
+   * exposition as the metrics listener, for a deployment that scrapes through the admin token
+   * instead of opening GOVBRIDGE_METRICS_PORT.
+   */
+  metrics?: { render(): Promise<string>; readonly contentType: string };
 }
 
 const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -47,6 +54,13 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options
   });
 
   app.get('/agencies', async () => ({ agencies: await options.agencies.list() }));
+
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.render()),
+    );
+  }
 
   const ledger = options.ledger;
   if (ledger) {
