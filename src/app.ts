@@ -426,10 +426,13 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     config,
     cookieSecret: ctx.secrets.cookieSecret,
     checkReady: () => ctx.storage.ready(),
+    errorObserver: ctx.metrics.errors,
   });
   views = app.views;
   // Citizens' sign-ins to the hub's own pages, in the database (src/web/account/account-cookie.ts).
-  const accountSessions = new AccountSessionStore(ctx.storage);
+  const accountSessions = new AccountSessionStore(ctx.storage, systemClock, {
+    refused: (check) => ctx.metrics.refusal.refused('account_session_refused', check),
+  });
   app.decorate('accountSessions', accountSessions);
   await app.register(providerRoutes, { provider, issuer: publicUrl });
   await app.register(hubPages, {

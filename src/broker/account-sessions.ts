@@ -7,6 +7,11 @@ export const ACCOUNT_SESSION_SECONDS = 30 * 60;
 /** Why a presented session id names no one: signed out, timed out, swept or never issued, not an id. */
 export type AccountSessionRefusal = 'revoked' | 'expired' | 'unknown' | 'malformed';
 
+/** Told of each refused session id, by the check that failed (metrics; never the id). */
+export interface AccountSessionObserver {
+  refused(check: AccountSessionRefusal): void;
+}
+
 /**
  * Citizens' sign-ins to the hub's own pages (consents, releases, life-event journeys, Tell Us
  * Once), kept in the database so that every hub process sees the same state and signing out ends
@@ -18,9 +23,11 @@ export type AccountSessionRefusal = 'revoked' | 'expired' | 'unknown' | 'malform
 export class AccountSessionStore {
   readonly #storage: Storage;
   readonly #clock: Clock;
-  constructor(storage: Storage, clock: Clock = systemClock) {
+  readonly #observer: AccountSessionObserver | undefined;
+  constructor(storage: Storage, clock: Clock = systemClock, observer?: AccountSessionObserver) {
     this.#storage = storage;
     this.#clock = clock;
+    this.#observer = observer;
   }
 
   /** Start a session for an account; returns the id for the cookie (never stored as such). */
@@ -52,6 +59,12 @@ export class AccountSessionStore {
 
   /** The account of a live session, or why the id names no one (for the refusal log line). */
   async lookup(sessionId: string): Promise<{ accountId: string } | { refused: AccountSessionRefusal }> {
+    const found = await this.#lookup(sessionId);
+    if ('refused' in found) this.#observer?.refused(found.refused);
+    return found;
+  }
+
+  async #lookup(sessionId: string): Promise<{ accountId: string } | { refused: AccountSessionRefusal }> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(sessionId)) return { refused: 'malformed' };
     const row = await this.#storage.db
       .selectFrom('account_sessions')

@@ -352,10 +352,16 @@ export interface ErrorResponder {
   send(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply;
 }
 
-export function createErrorResponder(views: Views): ErrorResponder {
+/** Told of every error response, by its stable code and status (metrics; ADR 14). */
+export interface ErrorResponseObserver {
+  responded(code: string, status: number): void;
+}
+
+export function createErrorResponder(views: Views, observer?: ErrorResponseObserver): ErrorResponder {
   return {
     send(err, request, reply) {
       const e = toPublicError(err);
+      observer?.responded(e.code, e.status);
       if (e.code === 'database_unavailable') {
         // An outage, not a bug: one warn line with the stable code and the driver's code (`dbError`: a SQLSTATE,
         // errno name or SQLITE_* name), never the error object (its message can quote a query).

@@ -4,7 +4,12 @@ import type { Config } from '../config/index.ts';
 import { registerAccessibilityPage } from './accessibility/accessibility-page.ts';
 import { registerAssets } from './assets.ts';
 import { registerCookiesPage } from './cookies/cookies-page.ts';
-import { createErrorResponder, registerErrorHandling, rememberFrameworkResponder } from './errors.ts';
+import {
+  createErrorResponder,
+  type ErrorResponseObserver,
+  registerErrorHandling,
+  rememberFrameworkResponder,
+} from './errors.ts';
 import { registerHealth } from './health.ts';
 import { registerHomePage } from './home/home-page.ts';
 import { quietLevel } from './logging.ts';
@@ -35,6 +40,8 @@ export interface WebFoundationOptions {
   formActionSources?: readonly string[];
   /** Reload templates on every render (development). */
   noCache?: boolean;
+  /** Told of every error response by code and status (the hub's metrics). */
+  errorObserver?: ErrorResponseObserver;
 }
 
 /**
@@ -65,7 +72,7 @@ async function webFoundationPlugin(app: FastifyInstance, options: WebFoundationO
   });
   await app.register(fastifyFormbody);
 
-  const responder = createErrorResponder(views);
+  const responder = createErrorResponder(views, options.errorObserver);
   registerErrorHandling(app, responder);
   rememberFrameworkResponder(app, responder, config);
 
