@@ -61,6 +61,14 @@ const libraryRules = [
   ['cel-js', ['rules'], '^node_modules/@marcbachmann/cel-js/'],
   // prom-client stays behind observability/ (ADR 14): modules report through observer interfaces.
   ['prom-client', ['observability'], '^node_modules/prom-client/'],
+  // Traces (ADR 17): the OpenTelemetry API where spans are made; the SDK and exporters only in
+  // observability/ (and the composition root, exempt below).
+  [
+    'opentelemetry-api',
+    ['observability', 'web', 'broker', 'connectors', 'notifications'],
+    '^node_modules/@opentelemetry/api/',
+  ],
+  ['opentelemetry-sdk', ['observability'], '^node_modules/@opentelemetry/(?!api/)'],
   // Cedar stays behind policy/: callers see decisions with policy ids and reasons, never Cedar.
   ['cedar', ['policy'], '^node_modules/@cedar-policy/'],
 ].map(([lib, where, to]) => ({

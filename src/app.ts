@@ -49,7 +49,7 @@ import {
   NotificationOperator,
   ReportService,
 } from './notifications/index.ts';
-import { createHubMetrics, type HubMetrics, startMetricsServer } from './observability/index.ts';
+import { createHubMetrics, type HubMetrics, startMetricsServer, startTracing } from './observability/index.ts';
 import { loadPolicyEngine, type PolicyEngine } from './policy/index.ts';
 import {
   ONELOGIN_SCENARIOS,
@@ -80,6 +80,7 @@ import {
   providerPageRenderers,
   releasePages,
   reportPages,
+  traceRequests,
   type Views,
   webFoundation,
   webFrameworkErrors,
@@ -342,6 +343,10 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     bodyLimit: 64 * 1024,
     trustProxy: false,
   }) as unknown as FastifyInstance;
+  // Traces (ADR 17): the SDK behind @opentelemetry/api, OTLP export only when configured; one server
+  // span per request, before any route exists (its logger carries the trace id).
+  const tracing = startTracing({ otlpEndpoint: config.otlpEndpoint });
+  traceRequests(app);
   const publicUrl = config.publicUrl;
 
   const connectors = new Map<SchemeId, SchemeConnector>();
@@ -688,6 +693,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
       await worker?.stop();
       await app.close();
       await ctx.close();
+      await tracing.close();
     },
   };
 }

@@ -149,6 +149,7 @@ test('config: the Config interface and the settings table name the same keys', (
     'notificationMaxAttempts',
     'metricsPort',
     'metricsHost',
+    'otlpEndpoint',
     'adminToken',
     'ledgerOrigin',
     'ledgerKeysFile',

@@ -307,6 +307,12 @@ export const settings = {
     describe:
       'Port of the metrics listener: `GET /metrics` in the Prometheus exposition format (ADR 14), on a listener of its own, never the public one. A whole number from 0 to 65535 (0 picks a free port). When unset, no metrics listener is started.',
   }),
+  otlpEndpoint: setting({
+    env: 'GOVBRIDGE_OTLP_ENDPOINT',
+    schema: httpUrl,
+    describe:
+      'OTLP/HTTP endpoint traces are exported to (ADR 17), the full path of a collector’s trace receiver, for example `http://127.0.0.1:4318/v1/traces`: an absolute http:// or https:// URL (final slashes are removed). When unset nothing is exported: spans still exist in the process, so every log line of a request carries its `trace_id`, and are dropped when they end.',
+  }),
   metricsHost: setting({
     env: 'GOVBRIDGE_METRICS_HOST',
     schema: z.string().min(1, 'must not be empty'),
@@ -445,6 +451,7 @@ export interface Config {
   readonly notificationMaxAttempts: number;
   readonly metricsPort: number | undefined;
   readonly metricsHost: string;
+  readonly otlpEndpoint: string | undefined;
   readonly adminToken: string | undefined;
   readonly ledgerOrigin: string;
   readonly ledgerKeysFile: string | undefined;

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 
 /**
  * One POST of a notification to an agency, on node:http / node:https with keep-alive agents: about
@@ -9,6 +10,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
  * Same rules as before: `timeoutMs` bounds connecting, sending and the whole answer; redirects are
  * not followed; at most `readLimit` bytes of the answer are read (its status is what counts), and a
  * longer answer closes the connection rather than being read to the end.
+ *
+ * Each POST is a client span (`POST agency`, ADR 17) whose W3C `traceparent` goes to the agency with
+ * the notification, so an agency's logs and the hub's trace of the delivery meet. The span names the
+ * agency's host and the answer's status, never the path, the payload or its id.
  */
 export interface PostAnswer {
   status: number;
@@ -28,14 +33,45 @@ export class AgencyPoster {
   readonly #http = new HttpAgent({ keepAlive: true, scheduling: 'lifo' });
   readonly #https = new HttpsAgent({ keepAlive: true, scheduling: 'lifo' });
 
-  post(
+  async post(
     endpoint: string,
     headers: Record<string, string>,
     body: string,
     options: { timeoutMs: number; readLimit: number },
   ): Promise<PostAnswer> {
+    const url = new URL(endpoint);
+    return trace.getTracer('govbridge').startActiveSpan(
+      'POST agency',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'http.request.method': 'POST', 'server.address': url.host },
+      },
+      async (span) => {
+        const traced = { ...headers };
+        propagation.inject(context.active(), traced);
+        try {
+          const answer = await this.#post(url, traced, body, options);
+          span.setAttribute('http.response.status_code', answer.status);
+          if (answer.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
+          return answer;
+        } catch (err) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          if (err instanceof PostError) span.setAttribute('error.type', err.code);
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  #post(
+    url: URL,
+    headers: Record<string, string>,
+    body: string,
+    options: { timeoutMs: number; readLimit: number },
+  ): Promise<PostAnswer> {
     return new Promise((resolve, reject) => {
-      const url = new URL(endpoint);
       const https = url.protocol === 'https:';
       const payload = Buffer.from(body, 'utf8');
       let settled = false;

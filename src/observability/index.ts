@@ -6,3 +6,11 @@ export {
   type ScrapeSource,
   startMetricsServer,
 } from './metrics.ts';
+export {
+  addSpanExporter,
+  installTracing,
+  startTracing,
+  TRACER_NAME,
+  type Tracing,
+  type TracingOptions,
+} from './tracing.ts';

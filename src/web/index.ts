@@ -23,6 +23,7 @@ export { type LifeEventsApiOptions, lifeEventsApi } from './life-events-api/inde
 export { createLogger, loggerOptions, pathOnly, redactDeep } from './logging.ts';
 export { type ReleasePagesOptions, releasePages } from './releases/release-pages.ts';
 export { addViewsPath, render } from './render.ts';
+export { traceRequests } from './tracing.ts';
 export { type ReportPagesOptions, reportPages } from './reports/report-pages.ts';
 export {
   contentSecurityPolicyDirectives,

@@ -1,3 +1,4 @@
+import { context, trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { Config } from '../config/index.ts';
 
@@ -173,6 +174,25 @@ export interface LoggerRedaction {
   classified?: Iterable<string>;
 }
 
+/**
+ * Marks a request's child logger whose bindings already carry the request span's `trace_id` and
+ * `span_id` (src/web/tracing.ts): the mixin below then adds nothing, so no key appears twice.
+ */
+export const REQUEST_TRACE_BOUND = Symbol('govbridge.requestTraceBound');
+
+/**
+ * The trace of the active span on every line logged outside a request's own logger (the login
+ * service, the connectors and workers log through the root logger): `trace_id` and `span_id`, the
+ * names of the OpenTelemetry log data model. Nothing when no span is active.
+ */
+function traceMixin(_obj: object, _level: number, logger: unknown): Record<string, string> {
+  if ((logger as Record<symbol, unknown> | undefined)?.[REQUEST_TRACE_BOUND]) return {};
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const ids = span.spanContext();
+  return trace.isSpanContextValid(ids) ? { trace_id: ids.traceId, span_id: ids.spanId } : {};
+}
+
 export function loggerOptions(
   config: Pick<Config, 'logLevel'>,
   redaction: LoggerRedaction = {},
@@ -180,6 +200,7 @@ export function loggerOptions(
   const classified: ReadonlySet<string> = new Set(redaction.classified ?? []);
   return {
     level: config.logLevel,
+    mixin: traceMixin,
     redact: { paths: [...REDACT_PATHS, ...classifiedRedactPaths(classified)], censor: REDACTED },
     serializers: {
       req: serializeRequest,

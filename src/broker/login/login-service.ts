@@ -36,6 +36,7 @@ import {
   type RefusalLogger,
 } from './refusal.ts';
 import { claimsParameterNames, requestedLevel, resultingAcr } from './requested-assurance.ts';
+import { loginSpan, tagLogin } from './tracing.ts';
 
 /**
  * The login pipeline, read as a table (in the order a login meets it):
@@ -207,7 +208,7 @@ export class LoginService {
    */
   async start(req: Req, res: Res, scheme: SchemeId): Promise<string> {
     try {
-      return await this.#start(req, res, scheme);
+      return await loginSpan('login.start', scheme, () => this.#start(req, res, scheme));
     } catch (err) {
       if (endsRelyingPartyRequest(err)) return this.abort(req, res, err, scheme);
       this.#refused(err, { scheme, clientId: await this.#clientIdOf(req, res) });
@@ -217,6 +218,7 @@ export class LoginService {
 
   async #start(req: Req, res: Res, scheme: SchemeId): Promise<string> {
     const view = await this.describe(req, res);
+    tagLogin(view.uid, view.client.clientId);
     const details = await this.#details(req, res);
     const connector = this.#connector(scheme);
     // Each start sends one request to the national scheme under the hub's client id: bound the
@@ -396,7 +398,9 @@ export class LoginService {
     browserBinding?: string,
   ): Promise<CallbackOutcome> {
     try {
-      return await this.#callback(req, res, scheme, params, browserBinding);
+      return await loginSpan('login.callback', scheme, () =>
+        this.#callback(req, res, scheme, params, browserBinding),
+      );
     } catch (err) {
       // What reaches the person (a bad or replayed callback, an outage, an account sign-in that
       // failed) is logged here; what ended the relying party's request was logged by `abort`.
@@ -462,6 +466,7 @@ export class LoginService {
       );
     }
     const row = await this.#claimUpstream(state, scheme);
+    tagLogin(details.uid, String(details.params['client_id']));
     const tx = JSON.parse(unseal(this.#o.kek, row.transaction_sealed, `upstream:${row.state_hash}`));
     const client = await this.#o.clients.get(String(details.params['client_id']));
     if (!client)
@@ -627,7 +632,20 @@ export class LoginService {
     );
   }
 
-  async #release(
+  #release(
+    req: Req,
+    res: Res,
+    result: UpstreamResult,
+    client: ClientInfo,
+    consentId: string | null,
+  ): Promise<string> {
+    return loginSpan('login.release', result.scheme, async () => {
+      tagLogin((await this.#details(req, res)).uid, client.clientId);
+      return this.#releaseNow(req, res, result, client, consentId);
+    });
+  }
+
+  async #releaseNow(
     req: Req,
     res: Res,
     result: UpstreamResult,

@@ -1,3 +1,4 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { GovbridgeError, readTextLimited, UPSTREAM_MAX_BODY_BYTES } from '../../kernel/index.ts';
 import type { ConnectorDeps } from './types.ts';
 
@@ -5,6 +6,9 @@ import type { ConnectorDeps } from './types.ts';
  * One HTTP call to Singpass with its own deadline (`AbortSignal.timeout`). No answer in time is
  * `upstream_timeout`; a network failure or a 5xx is `upstream_unavailable`. 4xx answers are returned
  * to the caller, which knows what the endpoint's errors mean.
+ *
+ * Each call is a client span (`singpass <endpoint>`, ADR 17) whose W3C `traceparent` is sent to
+ * Singpass; the span names the endpoint and host, never the URL's path or query.
  */
 export async function fetchUpstream(
   deps: ConnectorDeps,
@@ -12,9 +16,52 @@ export async function fetchUpstream(
   url: string,
   init: RequestInit = {},
 ): Promise<{ response: Response; body: string }> {
-  const signal = AbortSignal.timeout(deps.options.timeoutMs);
+  return trace.getTracer('govbridge').startActiveSpan(
+    `singpass ${endpoint}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'govbridge.scheme': 'singpass',
+        'govbridge.endpoint': endpoint,
+        'http.request.method': init.method ?? 'GET',
+        'server.address': hostOf(url),
+      },
+    },
+    async (span) => {
+      try {
+        const result = await fetchTraced(deps, endpoint, url, init);
+        span.setAttribute('http.response.status_code', result.response.status);
+        return result;
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        if (err instanceof GovbridgeError) span.setAttribute('error.type', err.code);
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+function hostOf(url: string): string {
   try {
-    const response = await deps.fetch(url, { ...init, signal, redirect: 'manual' });
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
+}
+
+async function fetchTraced(
+  deps: ConnectorDeps,
+  endpoint: string,
+  url: string,
+  init: RequestInit,
+): Promise<{ response: Response; body: string }> {
+  const signal = AbortSignal.timeout(deps.options.timeoutMs);
+  const headers = new Headers(init.headers);
+  propagation.inject(context.active(), headers, { set: (h, k, v) => h.set(k, v) });
+  try {
+    const response = await deps.fetch(url, { ...init, headers, signal, redirect: 'manual' });
     if (response.status >= 500) {
       await response.body?.cancel();
       throw new GovbridgeError(
