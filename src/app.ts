@@ -49,7 +49,12 @@ import {
   NotificationOperator,
   ReportService,
 } from './notifications/index.ts';
-import { createHubMetrics, type HubMetrics, startMetricsServer, startTracing } from './observability/index.ts';
+import {
+  createHubMetrics,
+  type HubMetrics,
+  startMetricsServer,
+  startTracing,
+} from './observability/index.ts';
 import { loadPolicyEngine, type PolicyEngine } from './policy/index.ts';
 import {
   ONELOGIN_SCENARIOS,
