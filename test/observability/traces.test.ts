@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { requestJson } from '../../src/connectors/onelogin/http-client.ts';
 import { addSpanExporter } from '../../src/observability/index.ts';
 import { singpassSimulator } from '../../src/simulators/singpass/index.ts';
 import { createLogger } from '../../src/web/index.ts';
@@ -239,6 +240,53 @@ describe(`traces (${testDialect()})`, () => {
     });
     assert.equal(out[0]?.['trace_id'], undefined);
     assert.match(String(out[1]?.['trace_id']), /^[0-9a-f]{32}$/);
+  });
+
+  test('a One Login login: its calls are client spans inside the login steps, sending traceparent', async () => {
+    const rp = await TestRp.register(hub, { attributes: ['name'] });
+    exporter.reset();
+    await rp.login({
+      params: { scope: 'openid profile', idp_hint: 'onelogin', login_hint: 'eleanor-whitfield' },
+    });
+    const spans = exporter.getFinishedSpans();
+    const [callback] = byName(spans, 'login.callback');
+    assert.ok(callback, spans.map((s) => s.name).join(', '));
+    assert.equal(callback.attributes['govbridge.scheme'], 'onelogin');
+    const calls = spans.filter((s) => s.kind === SpanKind.CLIENT && s.name.startsWith('onelogin '));
+    const names = calls.map((s) => s.name);
+    assert.ok(names.includes('onelogin token_request'), names.join(', '));
+    assert.ok(names.includes('onelogin userinfo'), names.join(', '));
+    for (const s of calls.filter((c) => parentOf(spans, c)?.name === 'login.callback')) {
+      assert.equal(s.parentSpanContext?.spanId, callback.spanContext().spanId);
+    }
+    assert.equal(parentOf(spans, byName(spans, 'onelogin token_request')[0]!), callback);
+    const text = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes })));
+    for (const x of ['Eleanor', 'Whitfield', 'eleanor-whitfield', '?']) assert.ok(!text.includes(x), x);
+  });
+
+  test('One Login’s HTTP layer sends the traceparent of its client span, a child of the active span', async () => {
+    const sent: Array<string | null> = [];
+    const http = {
+      timeoutMs: 1000,
+      userAgent: 'govbridge-test',
+      fetch: (async (_url: string, init?: RequestInit) => {
+        sent.push(new Headers(init?.headers).get('traceparent'));
+        return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
+      }) as typeof fetch,
+    };
+    exporter.reset();
+    await trace.getTracer('test').startActiveSpan('outer', async (outer) => {
+      await requestJson(http, 'userinfo', 'https://oidc.example/userinfo?x=1');
+      outer.end();
+    });
+    const [call] = byName(exporter.getFinishedSpans(), 'onelogin userinfo');
+    const [outer] = byName(exporter.getFinishedSpans(), 'outer');
+    assert.ok(call && outer);
+    assert.equal(call.parentSpanContext?.spanId, outer.spanContext().spanId);
+    const m = TRACEPARENT.exec(sent[0] ?? '');
+    assert.equal(m?.[1], call.spanContext().traceId);
+    assert.equal(m?.[2], call.spanContext().spanId);
+    assert.equal(call.attributes['server.address'], 'oidc.example');
   });
 
   test('a Tell Us Once delivery carries the traceparent of its client span to the agency', async () => {
