@@ -23,6 +23,13 @@ import { SCENARIOS as ONELOGIN_SCENARIOS } from '../../src/simulators/onelogin/t
 import { personas as SINGPASS_PERSONAS } from '../../src/simulators/singpass/personas.ts';
 import { scenarios as SINGPASS_SCENARIOS } from '../../src/simulators/singpass/scenarios.ts';
 import { loadEnvironments, loadTrustFramework } from '../../src/trust/index.ts';
+import {
+  allSpans,
+  firstSpan,
+  type MarkdownTable as Table,
+  markdownTables as tables,
+  withoutFences,
+} from '../support/markdown-tables.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const GUIDE = join(ROOT, 'docs', 'connect-your-service.md');
@@ -115,45 +122,9 @@ function facts(): Facts {
   };
 }
 
-interface Table {
-  header: string[];
-  rows: string[][];
-  /** The heading the table is under. */
-  section: string;
-}
-
-function tables(markdown: string): Table[] {
-  const out: Table[] = [];
-  let section = '';
-  let current: string[][] | undefined;
-  for (const line of withoutFences(markdown).split('\n')) {
-    if (/^#+ /.test(line)) section = line.replace(/^#+ /, '');
-    if (line.startsWith('|')) {
-      const cells = line
-        .replace(/^\||\|$/g, '')
-        .split('|')
-        .map((c) => c.trim());
-      if (cells.every((c) => /^:?-+:?$/.test(c))) continue;
-      if (!current) {
-        current = [cells];
-        out.push({ header: cells, rows: [], section });
-      } else out.at(-1)!.rows.push(cells);
-    } else current = undefined;
-  }
-  return out;
-}
-
-function withoutFences(markdown: string): string {
-  return markdown.replace(/```[\s\S]*?```/g, '');
-}
-
 /** Inline code spans outside fenced blocks. */
 function spans(text: string): string[] {
   return [...withoutFences(text).matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
-}
-
-function firstSpan(cell: string | undefined): string | undefined {
-  return /`([^`]+)`/.exec(cell ?? '')?.[1];
 }
 
 const ERROR_LIKE =
@@ -188,7 +159,7 @@ function problems(guide: string, f: Facts): string[] {
   missing('govbridge_withheld', [f.withheldClaim], named);
   // The standard fields: those the example client registers.
   const standard = table('field', (t) => !fieldTables.includes(t)).flatMap((t) =>
-    t.rows.flatMap((r) => [...(r[0] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!)),
+    t.rows.flatMap((r) => allSpans(r[0])),
   );
   const exampleStandard = f.exampleRegistrationKeys.filter((k) => !k.startsWith('govbridge_'));
   missing('standard field table', exampleStandard, standard);
@@ -199,7 +170,7 @@ function problems(guide: string, f: Facts): string[] {
   if (scopeTables.length === 0) out.push('no table of scopes');
   for (const row of scopeTables.flatMap((t) => t.rows)) {
     const scope = firstSpan(row[0]) ?? '';
-    const claims = [...(row[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+    const claims = allSpans(row[1]);
     if (!(scope in f.scopes)) out.push(`scope: ${scope} is not in the code`);
     else if (JSON.stringify([...claims].sort()) !== JSON.stringify([...f.scopes[scope]!].sort()))
       out.push(`scope ${scope}: the guide says ${claims.join(' ')}, the code ${f.scopes[scope]!.join(' ')}`);
