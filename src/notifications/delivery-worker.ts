@@ -309,22 +309,21 @@ export class DeliveryWorker {
     try {
       const started = performance.now();
       const outcome = await this.#send(row);
-      const observer = this.#o.observer;
-      if (observer) {
-        const dead =
-          outcome.kind === 'dead' || (outcome.kind === 'retry' && row.attempts >= row.attempt_limit);
-        observer.attempted(
+      const dead = outcome.kind === 'dead' || (outcome.kind === 'retry' && row.attempts >= row.attempt_limit);
+      const seconds = (performance.now() - started) / 1000;
+      this.#observe((o) => {
+        o.attempted(
           row.agency_id,
           outcome.kind === 'delivered' ? 'delivered' : dead ? 'dead' : 'retry',
           outcome.result,
-          (performance.now() - started) / 1000,
+          seconds,
         );
         if (outcome.kind === 'delivered')
-          observer.delivered(row.agency_id, (this.#clock.now().getTime() - row.created_at) / 1000);
-      }
+          o.delivered(row.agency_id, (this.#clock.now().getTime() - row.created_at) / 1000);
+      });
       if (outcome.kind === 'delivered') await this.#recordDelivered(row.notification_id, outcome.status);
       else if ((await this.#recordFailure(row, outcome)) === 'dead')
-        observer?.deadLettered(row.agency_id, outcome.result);
+        this.#observe((o) => o.deadLettered(row.agency_id, outcome.result));
     } catch (err) {
       // Recording failed (the database went away): the lease ends and the row is claimed again.
       if (this.#outage.failed(err)) return;
@@ -336,6 +335,17 @@ export class DeliveryWorker {
       this.#inflight--;
       if (this.#inflight === 0) for (const resolve of this.#idle.splice(0)) resolve();
       this.#wakeUp();
+    }
+  }
+
+  /** Metrics never stand in the way of a delivery: an observer that throws is logged, not obeyed. */
+  #observe(report: (observer: DeliveryObserver) => void): void {
+    const observer = this.#o.observer;
+    if (!observer) return;
+    try {
+      report(observer);
+    } catch (err) {
+      this.#o.logger?.error({ err: errorName(err) }, 'the delivery observer failed');
     }
   }
 

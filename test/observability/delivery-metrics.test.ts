@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createHubMetrics, MAX_VALUES_PER_LABEL } from '../../src/observability/index.ts';
 import { MOVE_FIELDS } from '../ledger/support.ts';
-import { agencyRegistration } from '../notifications/support.ts';
+import { agencyRegistration, drainQueue, notifyFixture } from '../notifications/support.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { startReceiver, type TestReceiver } from '../support/receiver.ts';
 import { testDialect } from '../support/storage.ts';
@@ -237,5 +237,49 @@ describe('delivery metric labels stay bounded', () => {
       .split('\n')
       .filter((l) => l.startsWith('govbridge_delivery_latency_seconds_count{'));
     assert.equal(latencySeries.length, MAX_VALUES_PER_LABEL + 1);
+  });
+});
+
+describe(`a failing delivery observer never stands in the way of a delivery (${testDialect()})`, () => {
+  test('the observer throws: the notification is still delivered and recorded, and the failure logged', async () => {
+    const f = await notifyFixture();
+    const rx = await startReceiver({ agencyId: 'uk_observed', hubPublicJwk: f.hubPublicJwk });
+    try {
+      await f.agencies.register(
+        agencyRegistration('uk_observed', rx.url, rx.publicJwk, [
+          { eventType: 'moving-abroad', attributes: ['name'] },
+        ]),
+      );
+      const { reportId } = await f.reports.submit({
+        accountId: 'acc-observed',
+        eventType: 'moving-abroad',
+        occurredOn: '2026-12-01',
+        fields: MOVE_FIELDS,
+        submissionKey: 'observer-throws-1',
+      });
+      const errors: string[] = [];
+      const boom = () => {
+        throw new Error('metrics are broken');
+      };
+      const w = f.worker({
+        observer: { attempted: boom, delivered: boom, deadLettered: boom },
+        logger: { warn: () => {}, error: (_o, msg) => errors.push(msg) },
+      });
+      const state = async () =>
+        (
+          await f.storage.db
+            .selectFrom('notifications')
+            .select('state')
+            .where('report_id', '=', reportId)
+            .executeTakeFirstOrThrow()
+        ).state;
+      await drainQueue(w, async () => (await state()) === 'delivered', 10_000);
+      assert.equal(await state(), 'delivered');
+      assert.equal(rx.events.length, 1);
+      assert.ok(errors.includes('the delivery observer failed'), errors.join('\n'));
+    } finally {
+      await rx.close();
+      await f.close();
+    }
   });
 });
