@@ -324,7 +324,7 @@ export const settings = {
     env: 'GOVBRIDGE_ADMIN_TOKEN',
     schema: z.string().min(32, 'must be at least 32 characters'),
     describe:
-      'Bearer token for the operator API under `/admin/api/` (agencies, notification queues, dead letters, replay): at least 32 characters. When unset, the operator API is off (404) and operators use the CLI.',
+      'Bearer token for the operator API under `/admin/api/` (agencies, notification queues, dead letters, replay, ledger problems, and `GET /admin/api/metrics`: the Prometheus exposition, as on the metrics listener): at least 32 characters. When unset, the operator API is off (404) and operators use the CLI.',
     secret: true,
   }),
   singpassSimulatorScenario: setting({
