@@ -360,6 +360,59 @@ describe(`the standalone receipt verifier (${testDialect()})`, () => {
     assert.equal((JSON.parse(wrongType.stdout) as { reason: string }).reason, 'invalid_key');
   });
 
+  test('--log: a consistency proof with any one hash changed is refused (old or new side of the tree)', async () => {
+    // The log grows past the receipt, so the proof has hashes for the new entries too.
+    await hub.ctx.ledger.append({
+      releaseId: randomUUID(),
+      recipient: { kind: 'agency', id: 'sg-ica', country: 'SG' },
+      released: ['name'],
+      accountId: 'yet-another-citizen',
+      consentId: null,
+      decisions: [],
+      trustFrameworkVersion: hub.ctx.trust.version,
+    });
+    await hub.ctx.ledger.checkpoint();
+    // In front of the real hub: its checkpoint as it is, its proof with hash number `bad` changed.
+    let bad = 0;
+    let hashes = 0;
+    const proxy: Server = createServer((req, res) => {
+      fetch(`${hub.url}${req.url}`).then(
+        async (upstream) => {
+          let body = await upstream.text();
+          if (req.url?.startsWith('/ledger/consistency')) {
+            const proof = JSON.parse(body) as { hashes: string[] };
+            hashes = proof.hashes.length;
+            const h = proof.hashes[bad]!;
+            proof.hashes[bad] = `${h[0] === 'A' ? 'B' : 'A'}${h.slice(1)}`;
+            body = JSON.stringify(proof);
+          }
+          res.writeHead(upstream.status, {
+            'content-type': upstream.headers.get('content-type') ?? 'text/plain',
+          });
+          res.end(body);
+        },
+        () => res.writeHead(502).end(),
+      );
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      do {
+        const r = await standalone(alone, [receiptFile, '--key', key, '--log', proxyUrl]);
+        assert.equal(r.code, 1, `hash ${bad}: ${r.stdout}`);
+        assert.match(
+          r.stderr,
+          /does not extend your receipt's \(tree size \d+\): the log was rewritten/,
+          `hash ${bad}`,
+        );
+        bad += 1;
+      } while (bad < hashes);
+      assert.ok(hashes >= 2, `the proof had ${hashes} hashes`);
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
+
   test('--log: the running hub has only grown; a truncated or rewritten log, re-signed with the same key, is refused', async () => {
     const online = await standalone(alone, [receiptFile, '--key', key, '--log', hub.url]);
     assert.equal(online.code, 0, online.stderr);
