@@ -142,6 +142,14 @@ describe(`traces (${testDialect()})`, () => {
     assert.equal(callback.attributes['govbridge.login'], start.attributes['govbridge.login']);
     assert.equal(release.attributes['govbridge.login'], start.attributes['govbridge.login']);
     assert.equal(parentOf(loginSpans, byName(loginSpans, 'singpass par')[0]!), start);
+    // The steps are in different requests (traces); the later ones link to login.start.
+    assert.notEqual(callback.spanContext().traceId, start.spanContext().traceId);
+    for (const step of [callback, release]) {
+      const link = step.links.find((l) => l.attributes?.['govbridge.link'] === 'login.start');
+      assert.ok(link, `${step.name} links to login.start`);
+      assert.equal(link.context.traceId, start.spanContext().traceId);
+      assert.equal(link.context.spanId, start.spanContext().spanId);
+    }
     for (const name of ['singpass token', 'singpass userinfo']) {
       const [s] = byName(loginSpans, name);
       assert.ok(s, name);

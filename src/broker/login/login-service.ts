@@ -36,7 +36,7 @@ import {
   type RefusalLogger,
 } from './refusal.ts';
 import { claimsParameterNames, requestedLevel, resultingAcr } from './requested-assurance.ts';
-import { loginSpan, tagLogin } from './tracing.ts';
+import { linkToStart, loginSpan, startTraceOf, tagLogin, withStartTrace } from './tracing.ts';
 
 /**
  * The login pipeline, read as a table (in the order a login meets it):
@@ -252,7 +252,13 @@ export class LoginService {
     } catch (err) {
       throw refusalOfOurRequest(err, scheme, loginHint !== undefined || uiLocales !== undefined) ?? err;
     }
-    await this.#saveUpstream(begun.transaction.state, scheme, 'interaction', view.uid, begun.transaction);
+    await this.#saveUpstream(
+      begun.transaction.state,
+      scheme,
+      'interaction',
+      view.uid,
+      withStartTrace(begun.transaction),
+    );
     this.#o.observer?.started(scheme, view.client.clientId);
     return begun.authorizationUrl;
   }
@@ -468,6 +474,7 @@ export class LoginService {
     const row = await this.#claimUpstream(state, scheme);
     tagLogin(details.uid, String(details.params['client_id']));
     const tx = JSON.parse(unseal(this.#o.kek, row.transaction_sealed, `upstream:${row.state_hash}`));
+    linkToStart(tx);
     const client = await this.#o.clients.get(String(details.params['client_id']));
     if (!client)
       throw new GovbridgeError('invalid_client', 'The service that sent you here is not registered');
@@ -517,6 +524,7 @@ export class LoginService {
         decisions,
         ...(unavailable.length > 0 ? { unavailable } : {}),
         trustFrameworkVersion: this.#o.trust.version,
+        ...startTraceOf(tx),
       };
       await this.#o.storage.db
         .updateTable('upstream_logins')
@@ -641,6 +649,7 @@ export class LoginService {
   ): Promise<string> {
     return loginSpan('login.release', result.scheme, async () => {
       tagLogin((await this.#details(req, res)).uid, client.clientId);
+      linkToStart(result);
       return this.#releaseNow(req, res, result, client, consentId);
     });
   }

@@ -1,4 +1,4 @@
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import { isGovbridgeError, sha256b64u } from '../../kernel/index.ts';
 
 /**
@@ -33,4 +33,35 @@ export function tagLogin(interactionUid: string, clientId?: string): void {
   if (!span) return;
   span.setAttribute('govbridge.login', sha256b64u(`login:${interactionUid}`).slice(0, 22));
   if (clientId) span.setAttribute('govbridge.client_id', clientId);
+}
+
+/**
+ * The transaction kept (sealed) with the upstream login, plus the W3C `traceparent` of the active
+ * span (`login.start`): the callback, a later browser request with a trace of its own, links to it.
+ */
+export function withStartTrace<T extends object>(transaction: T): T {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  const traceparent = carrier['traceparent'];
+  return traceparent ? { ...transaction, startTrace: traceparent } : transaction;
+}
+
+/** What `withStartTrace` kept, to carry on into the login's result (the consent step links too). */
+export function startTraceOf(saved: unknown): { startTrace?: string } {
+  const startTrace = (saved as { startTrace?: unknown } | null)?.startTrace;
+  return typeof startTrace === 'string' ? { startTrace } : {};
+}
+
+/**
+ * Link the active login step to the `login.start` span of the same login (a span link: the login's
+ * requests are separate traces, one per request, and the links join them into one login).
+ */
+export function linkToStart(saved: unknown): void {
+  const { startTrace } = startTraceOf(saved);
+  const span = trace.getActiveSpan();
+  if (!startTrace || !span) return;
+  const started = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent: startTrace }));
+  if (started && trace.isSpanContextValid(started)) {
+    span.addLink({ context: started, attributes: { 'govbridge.link': 'login.start' } });
+  }
 }
