@@ -2,6 +2,7 @@
  * The tables of docs/connect-your-service.md that say what a service gets — the level each persona
  * reaches, and the answer to each error scenario — played against a real hub with its simulators.
  * Each row of the guide is a case here: change the hub's behaviour and the guide must change too.
+ * Examples of the error tables' rows too: each error the hub answers must be in the right table.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,20 +10,26 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { firstSpan, markdownTables } from '../support/markdown-tables.ts';
-import { TestRp } from '../support/rp.ts';
+import { newKey, TestRp } from '../support/rp.ts';
 import { testDialect } from '../support/storage.ts';
 
 const guide = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'connect-your-service.md'), 'utf8');
 const tables = markdownTables(guide);
 const personaRows = tables.filter((t) => t.header[0] === 'persona').flatMap((t) => t.rows);
 const scenarioRows = tables.filter((t) => t.header[0] === 'scenario').flatMap((t) => t.rows);
+/** The error codes of the guide's error table under a heading containing `section`. */
+function guideErrors(section: string): string[] {
+  return tables
+    .filter((t) => t.header[0] === 'error' && t.section.includes(section))
+    .flatMap((t) => t.rows.map((r) => firstSpan(r[0])!));
+}
 
 const LEVELS = ['urn:govbridge:loa:authenticated', 'urn:govbridge:loa:low', 'urn:govbridge:loa:substantial'];
 const SCHEME = { Singpass: 'singpass', 'One Login': 'onelogin' } as const;
 /** The persona each scheme's scenarios are played with. */
 const SCENARIO_PERSONA = { singpass: 'sg-citizen-mid', onelogin: 'eleanor-whitfield' } as const;
 
-describe(`docs/connect-your-service.md: personas and scenarios, as the hub answers (${testDialect()})`, () => {
+describe(`docs/connect-your-service.md: personas, scenarios and errors, as the hub answers (${testDialect()})`, () => {
   let hub: TestHub;
   let rp: TestRp;
   before(async () => {
@@ -93,4 +100,81 @@ describe(`docs/connect-your-service.md: personas and scenarios, as the hub answe
       });
     }
   }
+
+  // Examples of the error tables' rows: each answer the hub gives must be a row of the right table.
+  test("errors at /par, /token and /userinfo are rows of the guide's table", async () => {
+    const listed = guideErrors('/par');
+    const seen = async (
+      what: string,
+      p: Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>,
+    ) => {
+      const r = await p;
+      const error = String(
+        r.body['error'] ?? /error="([a-z_]+)"/.exec(r.headers.get('www-authenticate') ?? '')?.[1],
+      );
+      assert.ok(listed.includes(error), `${what}: ${r.status} ${error} is not in the guide's table`);
+      return error;
+    };
+    const params = (extra: Record<string, string | undefined> = {}) =>
+      rp.authorizationParams(TestRp.pkce(), { idp_hint: 'singpass', ...extra });
+    assert.equal(await seen('no PKCE', rp.par(params({ code_challenge: undefined }))), 'invalid_request');
+    assert.equal(
+      await seen(
+        'unregistered redirect_uri',
+        rp.par(params({ redirect_uri: 'https://elsewhere.example/cb' })),
+      ),
+      'invalid_request',
+    );
+    assert.equal(
+      await seen(
+        'assertion signed with an unregistered key',
+        rp.par(params(), { assertion: { key: await newKey() } }),
+      ),
+      'invalid_client',
+    );
+    assert.equal(
+      await seen(
+        'an old DPoP proof',
+        rp.par(params(), { dpop: { iat: Math.floor(Date.now() / 1000) - 3600 } }),
+      ),
+      'invalid_dpop_proof',
+    );
+    const { response, pkce } = await rp.authorize({
+      params: { scope: 'openid', idp_hint: 'singpass', login_hint: 'sg-citizen-mid' },
+    });
+    assert.ok(response.code, response.url);
+    const tokens = await rp.token(response.code, pkce.verifier);
+    assert.equal(tokens.status, 200, tokens.text);
+    assert.equal(await seen('a code used twice', rp.token(response.code, pkce.verifier)), 'invalid_grant');
+    assert.equal(
+      await seen(
+        'a DPoP-bound token sent as Bearer',
+        rp.userinfo(String(tokens.body['access_token']), { scheme: 'Bearer', dpop: false }),
+      ),
+      'invalid_token',
+    );
+  });
+
+  test("errors sent to the redirect URI are rows of the guide's table", async () => {
+    const listed = guideErrors('redirect URI');
+    const cases: [string, Record<string, string>, string][] = [
+      ['an unknown idp_hint', { idp_hint: 'nope' }, 'invalid_request'],
+      [
+        'a login_hint over 256 characters',
+        { idp_hint: 'singpass', login_hint: 'a'.repeat(300) },
+        'invalid_request',
+      ],
+      ['prompt=none', { idp_hint: 'singpass', prompt: 'none' }, 'interaction_required'],
+      [
+        'a level no scheme reaches',
+        { idp_hint: 'singpass', acr_values: 'urn:govbridge:loa:high' },
+        'unmet_authentication_requirements',
+      ],
+    ];
+    for (const [what, extra, expected] of cases) {
+      const { response: r } = await rp.authorize({ params: { scope: 'openid', ...extra } });
+      assert.equal(r.error, expected, `${what}: ${r.url}`);
+      assert.ok(listed.includes(expected), `${what}: ${expected} is not in the guide's table`);
+    }
+  });
 });
