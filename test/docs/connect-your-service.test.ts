@@ -18,6 +18,7 @@ import {
 } from '../../src/broker/client-registry.ts';
 import { SCOPE_CLAIMS, WITHHELD_CLAIM } from '../../src/broker/provider.ts';
 import { isClientId } from '../../src/kernel/index.ts';
+import { loadPolicyEngine } from '../../src/policy/index.ts';
 import { PERSONAS as ONELOGIN_PERSONAS } from '../../src/simulators/onelogin/personas.ts';
 import { SCENARIOS as ONELOGIN_SCENARIOS } from '../../src/simulators/onelogin/types.ts';
 import { personas as SINGPASS_PERSONAS } from '../../src/simulators/singpass/personas.ts';
@@ -336,5 +337,61 @@ Ask with \`urn:govbridge:loa:extreme\` from \`uk-moon-base\`; try \`login_hint=n
       'scenario table: the guide leaves out core_identity_expired',
     ])
       assert.match(found, new RegExp(what), `not noticed: ${what}\n${found}`);
+  });
+
+  test('the attribute table: which scheme supplies each, and its classification, as the trust framework says', () => {
+    const trust = loadTrustFramework(join(ROOT, 'trust/trust-framework.yaml'));
+    const rows = tables(guide)
+      .filter((t) => t.header[0] === 'attribute')
+      .flatMap((t) => t.rows);
+    assert.ok(rows.length > 0);
+    for (const row of rows) {
+      const name = firstSpan(row[0])!;
+      const claim = trust.claims[name]!;
+      for (const [i, scheme] of [
+        [1, 'singpass'],
+        [2, 'onelogin'],
+      ] as const) {
+        const says = !/^no\b/.test(row[i] ?? '');
+        assert.equal(says, name in trust.schemes[scheme].claims, `${name}: ${scheme} column "${row[i]}"`);
+      }
+      const uk = claim.classification.uk;
+      const label = `${uk.marking}${uk.descriptor ? ` [${uk.descriptor}]` : ''} / ${claim.classification.sg.classification}`;
+      assert.equal(row[3], label, `${name}: classification`);
+    }
+  });
+
+  test("the environment table's 'may receive' is what the release policy decides", () => {
+    const trust = loadTrustFramework(join(ROOT, 'trust/trust-framework.yaml'));
+    const environments = loadEnvironments(join(ROOT, 'trust/environments.yaml'));
+    const policy = loadPolicyEngine({ dir: join(ROOT, 'policies'), trust, environments });
+    const rows = tables(guide)
+      .filter((t) => t.header[0] === 'environment')
+      .flatMap((t) => t.rows);
+    const cellOf = new Map(rows.map((r) => [firstSpan(r[0])!, r[2] ?? '']));
+    const expected = (cell: string): { GB: 'all' | 'none'; SG: 'all' | 'none' } => {
+      const same = /^The same as `([^`]+)`/.exec(cell);
+      if (same) return expected(cellOf.get(same[1]!) ?? '');
+      if (/^Nothing personal/.test(cell)) return { GB: 'none', SG: 'none' };
+      if (/^Every attribute, for a UK or a Singapore service/.test(cell)) return { GB: 'all', SG: 'all' };
+      if (/^Every attribute, for a UK service\. Nothing personal for a Singapore service/.test(cell))
+        return { GB: 'all', SG: 'none' };
+      throw new Error(`cannot read "${cell}"`);
+    };
+    assert.equal(rows.length, environments.environments.length);
+    for (const [id, cell] of cellOf) {
+      const want = expected(cell);
+      for (const country of ['GB', 'SG'] as const) {
+        const decisions = policy.decideRelease({
+          recipient: { kind: 'service', id: 'guide', name: 'A service', country, environment: id },
+          attributes: f.attributes,
+          context: { purpose: 'To check', consentGiven: true, crossBorder: false, legalBasis: 'consent' },
+        });
+        const allowed = decisions.filter((d) => d.decision === 'allow').map((d) => d.attribute);
+        const got =
+          allowed.length === f.attributes.length ? 'all' : allowed.length === 0 ? 'none' : allowed.join(' ');
+        assert.equal(got, want[country], `${id}, a ${country} service: the guide says "${cell}"`);
+      }
+    }
   });
 });
