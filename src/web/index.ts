@@ -23,7 +23,6 @@ export { type LifeEventsApiOptions, lifeEventsApi } from './life-events-api/inde
 export { createLogger, loggerOptions, pathOnly, redactDeep } from './logging.ts';
 export { type ReleasePagesOptions, releasePages } from './releases/release-pages.ts';
 export { addViewsPath, render } from './render.ts';
-export { traceRequests } from './tracing.ts';
 export { type ReportPagesOptions, reportPages } from './reports/report-pages.ts';
 export {
   contentSecurityPolicyDirectives,
@@ -35,4 +34,5 @@ export {
   verifyCsrf,
 } from './security.ts';
 export { buildWebTestApp, TEST_COOKIE_SECRET, type WebTestAppOptions } from './test-app.ts';
+export { traceRequests } from './tracing.ts';
 export { createViews, type ViewContext, type Views } from './views.ts';

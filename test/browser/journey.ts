@@ -58,6 +58,24 @@ export class Journey {
     await Promise.all([this.page.waitForURL(url), target.click()]);
   }
 
+  /**
+   * On the hub's "sign in" page: choose Singpass, pick the simulator's `persona`, and wait until the
+   * hub brings the person back to `landing`.
+   */
+  async signInWithSingpass(persona: string, landing: RegExp | string): Promise<void> {
+    await this.page.getByLabel('Singpass').check();
+    await this.clickTo(this.page.getByRole('button', { name: 'Continue' }), /\/simulators\/singpass\//);
+    await this.page.getByLabel(`(${persona})`, { exact: false }).check();
+    await this.clickTo(this.page.getByRole('button', { name: 'Continue' }), landing);
+  }
+
+  /** Fill a GOV.UK date input (Day, Month, Year) on the page. */
+  async fillDate([day, month, year]: readonly [string, string, string]): Promise<void> {
+    await this.page.getByLabel('Day').fill(day);
+    await this.page.getByLabel('Month').fill(month);
+    await this.page.getByLabel('Year').fill(year);
+  }
+
   async check(label: string, options: CheckOptions = {}): Promise<void> {
     const { page } = this;
     await page.waitForLoadState('load');

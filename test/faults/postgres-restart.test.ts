@@ -1,16 +1,23 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { signIn, startJourney, testAgency, verify } from '../reports/support.ts';
-import { getPage, submitPage, type TestBrowser, type TestPage } from '../support/http.ts';
-import { freePort, startTestHub, type TestHub } from '../support/hub.ts';
+import { signIn, startJourney, testAgency } from '../reports/support.ts';
+import type { TestBrowser } from '../support/http.ts';
+import { freePort, startTestHub } from '../support/hub.ts';
 import { createPgCluster, type PgCluster } from '../support/pg-cluster.ts';
 import type { TestReceiver } from '../support/receiver.ts';
 import { newKey, TestRp } from '../support/rp.ts';
+import {
+  asHub,
+  children,
+  ENABLED,
+  type HubProcess,
+  sendReport,
+  serviceLogin,
+  startHubProcess,
+} from './support.ts';
 
 /**
  * PostgreSQL restarts under load (issue 10, "A PostgreSQL restart kills the hub" and "answer 503,
@@ -32,9 +39,6 @@ import { newKey, TestRp } from '../support/rp.ts';
  * `npm run test:unit` skips it (it needs the PostgreSQL server binaries and takes minutes).
  * Every loop is bounded in count and time; everything talks to 127.0.0.1 only.
  */
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const ENABLED = process.env['GOVBRIDGE_FAULT_TESTS'] === '1';
 
 /** Five stops: both modes, short and long. */
 const CYCLES: ReadonlyArray<{ mode: 'fast' | 'immediate'; downMs: number }> = [
@@ -92,92 +96,13 @@ globalThis.fetch = async (input: string | URL | Request, init?: RequestInit): Pr
   }
 };
 
-// ---- hub processes ---------------------------------------------------------------------------------
-
-interface HubProcess {
-  name: string;
-  child: ChildProcess;
-  url: string;
-  exits: string[];
-  output(): string;
-}
-const children = new Set<ChildProcess>();
-
-async function startHub(name: string, env: Record<string, string>): Promise<HubProcess> {
-  const child = spawn(process.execPath, ['src/server.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let out = '';
-  const keep = (d: string) => {
-    out += d;
-    if (out.length > 64_000_000) out = out.slice(-32_000_000);
-  };
-  child.stdout!.setEncoding('utf8').on('data', keep);
-  child.stderr!.setEncoding('utf8').on('data', keep);
-  const exits: string[] = [];
-  child.once('exit', (code, signal) => {
-    children.delete(child);
-    exits.push(`exit code ${code} signal ${signal}`);
-  });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (/govbridge is running: open (http:\/\/[^\s]+)/.exec(out)) {
-      return { name, child, url: env['GOVBRIDGE_PUBLIC_URL']!, exits, output: () => out };
-    }
-    if (exits.length > 0) throw new Error(`hub ${name} exited before it was ready:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`hub ${name} not ready after 30 s:\n${out}`);
-    await sleep(25);
-  }
-}
-
 // ---- what a citizen does ---------------------------------------------------------------------------
-
-const asHub = (url: string) => ({ url }) as TestHub;
 
 interface Tally {
   logins: number;
   reports: number;
   journeys: number;
   failures: number;
-}
-
-/** An OAuth login at a service, to tokens and userinfo. */
-async function serviceLogin(rp: TestRp): Promise<void> {
-  const r = await rp.login({
-    params: { scope: 'openid profile', idp_hint: 'singpass', login_hint: 'sg-citizen-mid' },
-  });
-  const ui = await rp.userinfo(r.accessToken);
-  if (ui.status !== 200) throw new Error(`userinfo ${ui.status}`);
-}
-
-/** Sign in, start a journey, verify with Singpass, tell two agencies, send: the report's id. */
-async function sendReport(hubUrl: string, n: number): Promise<string> {
-  const hub = asHub(hubUrl);
-  const b = await signIn(hub);
-  const id = await startJourney(hub, b, 'moving_singapore_to_uk', ['1', '9', '2025']);
-  await verify(hub, b, id);
-  const tell = await getPage(b, hubUrl, `/life-events/journeys/${id}/tell`);
-  expectOk(tell);
-  const check = await submitPage(b, tell, '/tell', {
-    name: `FAULT TEST ${n}`,
-    new_address: `${n} Horse Guards Road\r\nLondon SW1A 2HQ`,
-    previous_address: '10 Anson Road, Singapore 079903',
-    nationalities: 'SG',
-    email: 'fault@example.sg',
-  });
-  expectOk(check);
-  const sent = await submitPage(b, check, '/tell/confirm', {});
-  // The 303 to the report's page is what tells the citizen it was sent (even if that page then fails).
-  const reportId = /\/life-events\/reports\/(rpt_[A-Za-z0-9_-]+)$/.exec(new URL(sent.url).pathname)?.[1];
-  if (!reportId) throw new Error(`confirm answered ${sent.status} at ${sent.url}`);
-  return reportId;
-}
-
-function expectOk(page: TestPage): void {
-  if (page.status !== 200) throw new Error(`${page.status} at ${page.url}`);
 }
 
 // ---- the test --------------------------------------------------------------------------------------
@@ -242,7 +167,7 @@ test('PostgreSQL stopped (fast and immediate, ~1 s and ~20 s, five times) under 
     const url = `http://127.0.0.1:${port}`;
     hubNames.set(url, name);
     hubs.push(
-      await startHub(name, {
+      await startHubProcess(name, {
         NODE_ENV: 'test',
         HOST: '127.0.0.1',
         PORT: String(port),

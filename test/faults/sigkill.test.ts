@@ -20,7 +20,7 @@ import {
   serviceLogin,
   startHubProcess,
   stopHubProcess,
-} from './sqlite-support.ts';
+} from './support.ts';
 
 /**
  * A hub process SIGKILLed in the middle of a login, a report submission and a ledger append (issue

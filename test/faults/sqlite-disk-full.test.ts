@@ -21,7 +21,7 @@ import {
   serviceLogin,
   startHubProcess,
   stopHubProcess,
-} from './sqlite-support.ts';
+} from './support.ts';
 
 /**
  * A SQLite file that fills its disk while the hub runs, then gets space back (issue 10, "Fault tests

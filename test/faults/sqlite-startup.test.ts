@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ENABLED } from './sqlite-support.ts';
+import { ENABLED } from './support.ts';
 
 /**
  * Start-up failures of the SQLite file say what and where (issue 10): the hub process, started as

@@ -23,15 +23,10 @@ test('an impossible date: refused with the range; a saved one is fixed on its ow
     const j = await Journey.open(context);
     const { page } = j;
     await j.goto(`${hub.url}/account/consents?return=/life-events`);
-    await page.getByLabel('Singpass').check();
-    await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/simulators\/singpass\//);
-    await page.getByLabel(/\(sg-citizen-young\)/).check();
-    await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/life-events$/);
+    await j.signInWithSingpass('sg-citizen-young', /\/life-events$/);
 
     await page.getByLabel('Having a baby').check();
-    await page.getByLabel('Day').fill('31');
-    await page.getByLabel('Month').fill('12');
-    await page.getByLabel('Year').fill('9999');
+    await j.fillDate(['31', '12', '9999']);
     await j.clickTo(page.getByRole('button', { name: 'Start' }), /\/life-events\/start$/);
     await j.check('start refused: out of range', {
       status: 400,
@@ -64,9 +59,7 @@ test('an impossible date: refused with the range; a saved one is fixed on its ow
       status: 400,
       heading: 'We cannot work out this journey yet',
     });
-    await page.getByLabel('Day').fill('1');
-    await page.getByLabel('Month').fill('3');
-    await page.getByLabel('Year').fill('2025');
+    await j.fillDate(['1', '3', '2025']);
     await j.clickTo(page.getByRole('button', { name: 'Save the date' }), journeyUrl);
     await j.check('the fixed journey', { heading: 'Having a baby: your journey' });
     await j.goto(`${journeyUrl}/date`);

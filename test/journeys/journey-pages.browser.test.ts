@@ -32,18 +32,13 @@ test('life-event pages pass axe: sign-in needed, choose, question with an error,
       /\/account\/consents\?return=\/life-events$/,
     );
     await j.check('sign in to continue', { heading: 'Sign in to see your consents' });
-    await page.getByLabel('Singpass').check();
-    await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/simulators\/singpass\//);
-    await page.getByLabel(/\(sg-citizen-young\)/).check();
-    await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/life-events$/);
+    await j.signInWithSingpass('sg-citizen-young', /\/life-events$/);
     await j.check('choose a life event', { heading: 'Plan what to do after a life event' });
     await j.clickTo(page.getByRole('button', { name: 'Start' }), /\/life-events\/start$/);
     await j.check('choose with errors', { status: 400, heading: 'Plan what to do after a life event' });
 
     await page.getByLabel('Having a baby').check();
-    await page.getByLabel('Day').fill('1');
-    await page.getByLabel('Month').fill('3');
-    await page.getByLabel('Year').fill('2025');
+    await j.fillDate(['1', '3', '2025']);
     await j.clickTo(page.getByRole('button', { name: 'Start' }), /\/questions$/);
     await j.check('first question', { heading: 'Where was the baby born?' });
     await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/questions$/);

@@ -24,23 +24,16 @@ test('verified details on the journey page pass axe: offer, offer with an error,
     const j = await Journey.open(context);
     const { page } = j;
     await j.goto(`${hub.url}/account/consents?return=/life-events`);
-    await page.getByLabel('Singpass').check();
-    await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/simulators\/singpass\//);
-    await page.getByLabel(/\(sg-citizen-mid\)/).check();
-    await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/life-events$/);
+    await j.signInWithSingpass('sg-citizen-mid', /\/life-events$/);
 
     await page.getByLabel('Moving from Singapore to the UK').check();
-    await page.getByLabel('Day').fill('1');
-    await page.getByLabel('Month').fill('9');
-    await page.getByLabel('Year').fill('2025');
+    await j.fillDate(['1', '9', '2025']);
     await j.clickTo(page.getByRole('button', { name: 'Start' }), /\/questions$/);
     const questions = page.url();
 
     // Answer the date of birth first (it will be contradicted).
     await j.goto(`${questions}?fact=applicant_birthdate`);
-    await page.getByLabel('Day').fill('1');
-    await page.getByLabel('Month').fill('1');
-    await page.getByLabel('Year').fill('1980');
+    await j.fillDate(['1', '1', '1980']);
     await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/questions$/);
 
     await j.goto(questions.replace(/\/questions$/, ''));

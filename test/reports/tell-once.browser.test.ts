@@ -29,15 +29,10 @@ test('tell, check and status pages pass axe', async () => {
       page.getByRole('button', { name: 'Sign in' }),
       /\/account\/consents\?return=\/life-events$/,
     );
-    await page.getByLabel('Singpass').check();
-    await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/simulators\/singpass\//);
-    await page.getByLabel(/\(sg-citizen-young\)/).check();
-    await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/life-events$/);
+    await j.signInWithSingpass('sg-citizen-young', /\/life-events$/);
 
     await page.getByLabel('Moving from the UK to Singapore').check();
-    await page.getByLabel('Day').fill('2');
-    await page.getByLabel('Month').fill('3');
-    await page.getByLabel('Year').fill('2026');
+    await j.fillDate(['2', '3', '2026']);
     await j.clickTo(page.getByRole('button', { name: 'Start' }), /\/questions$/);
     const journeyUrl = page.url().replace(/\/questions$/, '');
     await j.goto(journeyUrl);
@@ -53,9 +48,7 @@ test('tell, check and status pages pass axe', async () => {
     assert.equal(await page.locator('.govuk-error-summary a[href="#name"]').count(), 1);
 
     await page.getByLabel('Your full name').fill('Wei Ling Tan');
-    await page.getByLabel('Day').fill('4');
-    await page.getByLabel('Month').fill('7');
-    await page.getByLabel('Year').fill('1988');
+    await j.fillDate(['4', '7', '1988']);
     await page.getByLabel('British').check();
     await page.getByLabel(/Your address in the United Kingdom/).fill('1 Horse Guards Road\nLondon SW1A 2HQ');
     await page.getByLabel(/Your new address in Singapore/).fill('1 Marina Boulevard\nSingapore 018989');
@@ -89,9 +82,7 @@ test('tell, check and status pages pass axe', async () => {
     // A death: two date inputs' worth of questions and a date error.
     await j.goto(`${hub.url}/life-events`);
     await page.getByLabel('Death of a loved one').check();
-    await page.getByLabel('Day').fill('1');
-    await page.getByLabel('Month').fill('3');
-    await page.getByLabel('Year').fill('2025');
+    await j.fillDate(['1', '3', '2025']);
     await j.clickTo(page.getByRole('button', { name: 'Start' }), /\/questions$/);
     await j.goto(page.url().replace(/\/questions$/, '/tell'));
     await j.check('tell government once about a death', { heading: 'Tell government once' });
