@@ -14,6 +14,7 @@ import {
   LoginService,
   providerRoutes,
   revokeGrantsOfConsent,
+  SCOPE_CLAIMS,
   sweepExpired,
 } from './broker/index.ts';
 import type { Config } from './config/index.ts';
@@ -388,7 +389,9 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
   }
 
   let views: Views | undefined;
+  const inScopes = new Set(Object.values(SCOPE_CLAIMS).flat());
   const provider = createProvider({
+    claimsByNameOnly: Object.keys(attributeCatalogue(ctx.trust)).filter((c) => !inScopes.has(c)),
     issuer: publicUrl,
     storage: ctx.storage,
     clients: ctx.clients,

@@ -43,6 +43,12 @@ export interface ProviderOptions {
   pairwiseSalt: string;
   /** Hub assurance levels (acr values), lowest first. */
   acrValues: string[];
+  /**
+   * Common claims no scope carries (for example `urn:govbridge:claims:sg_residential_status`): a
+   * relying party asks for them by name with the `claims` parameter, so they are listed in
+   * `claims_supported` and granted when asked (otherwise oidc-provider drops such a request).
+   */
+  claimsByNameOnly?: readonly string[];
   initialAccessToken: string | undefined;
   secureCookies: boolean;
   /** Renders the page oidc-provider shows when it cannot redirect an error back to the client. */
@@ -156,6 +162,7 @@ export function createProvider(o: ProviderOptions): Provider {
       amr: null,
       auth_time: null,
       sid: null,
+      ...Object.fromEntries((o.claimsByNameOnly ?? []).map((c) => [c, null])),
       ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).filter(([s]) => s !== 'openid')),
     },
     acrValues: o.acrValues,

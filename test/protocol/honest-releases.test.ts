@@ -47,11 +47,11 @@ describe(`what is recorded as released is what the service received (${testDiale
     await hub?.close();
   });
 
-  async function check(params: Record<string, string>, expected: string[]) {
-    const r = await rp.login({
+  async function check(params: Record<string, string>, expected: string[], client: TestRp = rp) {
+    const r = await client.login({
       params: { idp_hint: 'singpass', login_hint: 'sg-citizen-mid', ...params },
     });
-    const userinfo = await rp.userinfo(r.accessToken);
+    const userinfo = await client.userinfo(r.accessToken);
     assert.equal(userinfo.status, 200, userinfo.text);
     const received = personalClaims(r.claims as Record<string, unknown>, userinfo.body);
     assert.deepEqual(received, [...expected].sort(), 'the service received what it asked for');
@@ -59,7 +59,7 @@ describe(`what is recorded as released is what the service received (${testDiale
     const row = await hub.ctx.storage.db
       .selectFrom('releases')
       .select(['release_id', 'attributes', 'account_id'])
-      .where('client_id', '=', rp.clientId)
+      .where('client_id', '=', client.clientId)
       .orderBy('released_at', 'desc')
       .executeTakeFirstOrThrow();
     const recorded = (JSON.parse(row.attributes) as string[]).slice().sort();
@@ -90,5 +90,19 @@ describe(`what is recorded as released is what the service received (${testDiale
       'email',
       'nationalities',
     ]);
+  });
+
+  test('a claim no scope carries, asked by name, is supported and released (and recorded)', async () => {
+    const SG_STATUS = 'urn:govbridge:claims:sg_residential_status';
+    const discovery = (await (await fetch(`${hub.url}/.well-known/openid-configuration`)).json()) as {
+      claims_supported: string[];
+    };
+    assert.ok(discovery.claims_supported.includes(SG_STATUS), 'listed in claims_supported');
+    const sg = await TestRp.register(hub, { country: 'SG', attributes: ['name', SG_STATUS] });
+    await check(
+      { scope: 'openid', claims: JSON.stringify({ userinfo: { [SG_STATUS]: null } }) },
+      [SG_STATUS],
+      sg,
+    );
   });
 });
