@@ -172,6 +172,16 @@ describe(`checkpoints pushed to witnesses on a timer; a removed tail is found ($
     assert.notEqual(down.failing_since, null);
     proxy.down = false;
     await until('B to cosign size 6', () => cosignedAt(6), 30_000);
+    // The cosignature is stored a moment before the pusher logs the recovery and clears the outage:
+    // wait for both rather than race them (a loaded machine made that race visible).
+    await until('the recovery to be logged', async () => events('ledger_witness_recovered').length > 0);
+    await until('the outage to be cleared', async () => {
+      const peer = await hubA.ctx.storage.db
+        .selectFrom('ledger_witness_peers')
+        .selectAll()
+        .executeTakeFirst();
+      return peer?.failing_since === null;
+    });
     assert.equal(events('ledger_witness_recovered').length, 1);
     assert.equal(events('ledger_witness_unreachable').length, 1);
     const up = await hubA.ctx.storage.db
