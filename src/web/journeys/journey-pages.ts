@@ -86,6 +86,8 @@ interface Effective {
 
 /** Short names for event dates in messages ("Date of death must be today or in the past"). */
 const EVENT_DATE_NOUNS: Readonly<Record<string, string>> = {
+  starting_a_business_singapore_to_uk: 'The date the business starts',
+  starting_a_business_uk_to_singapore: 'The date the business starts',
   death_of_a_loved_one: 'Date of death',
   having_a_baby: 'Date of birth',
   moving_singapore_to_uk: 'The date you move',
