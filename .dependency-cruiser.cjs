@@ -20,6 +20,8 @@ const allowed = {
   demo: ['kernel', 'storage'],
   // Metrics and (later) tracing: no domain logic; domain modules take observer interfaces instead.
   observability: ['kernel', 'config'],
+  // The operators' side (ADR 18): audit trail, console sessions, operator actions over the registries.
+  operator: ['kernel', 'config', 'storage', 'ledger', 'broker', 'notifications'],
   web: [
     'kernel',
     'config',
@@ -32,6 +34,7 @@ const allowed = {
     'broker',
     'life-events',
     'notifications',
+    'operator',
   ],
 };
 
@@ -50,7 +53,8 @@ const layerRules = modules.map((m) => ({
 const libraryRules = [
   ['fastify', ['web', 'broker', 'simulators', 'demo'], '^node_modules/(fastify|@fastify)/'],
   ['oidc-provider', ['broker', 'simulators'], '^node_modules/oidc-provider/'],
-  ['openid-client', ['demo'], '^node_modules/openid-client/'],
+  // Clients of other OpenID Providers: the demo services, and the console's operator sign-in (ADR 18).
+  ['openid-client', ['demo', 'operator'], '^node_modules/openid-client/'],
   [
     'jose',
     ['broker', 'connectors', 'simulators', 'ledger', 'notifications', 'storage', 'demo'],

@@ -56,6 +56,7 @@ import {
   startMetricsServer,
   startTracing,
 } from './observability/index.ts';
+import { AuditTrail, OperatorActions, OperatorOidc, OperatorSessions, RefusalLog } from './operator/index.ts';
 import { loadPolicyEngine, type PolicyEngine } from './policy/index.ts';
 import {
   ONELOGIN_SCENARIOS,
@@ -76,6 +77,7 @@ import {
 } from './trust/index.ts';
 import {
   adminApi,
+  adminConsole,
   contentSecurityPolicyHeader,
   createLogger,
   endAccountSessionOfRaw,
@@ -127,6 +129,16 @@ export interface AppContext {
   secrets: { cookieSecret: string; pairwiseSalt: string };
   /** Prometheus metrics of this hub (ADR 14); served on GOVBRIDGE_METRICS_PORT when set. */
   metrics: HubMetrics;
+  /**
+   * The operators' side (ADR 18): actions recorded in the audit trail (shared by the console, the CLI
+   * and the operator API), console sessions and sign-in links, and refused logins for the console.
+   */
+  operator: {
+    audit: AuditTrail;
+    actions: OperatorActions;
+    sessions: OperatorSessions;
+    refusals: RefusalLog;
+  };
   close(): Promise<void>;
 }
 
@@ -245,6 +257,13 @@ export async function openContext(config: Config): Promise<AppContext> {
       operator: new NotificationOperator(storage, { onReplay: () => onWork.nudge() }),
       onWork,
     };
+    const audit = new AuditTrail({ storage, signingKey: ledgerKey });
+    const operator = {
+      audit,
+      actions: new OperatorActions({ clients, agencies, notifications: notifications.operator, audit }),
+      sessions: new OperatorSessions(storage),
+      refusals: new RefusalLog(storage),
+    };
     return {
       config,
       storage,
@@ -263,6 +282,7 @@ export async function openContext(config: Config): Promise<AppContext> {
       kek,
       secrets: { cookieSecret, pairwiseSalt },
       metrics,
+      operator,
       close: async () => {
         await ledger.close();
         await storage.close();
@@ -428,8 +448,33 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     ledger: ctx.ledger,
     publicUrl,
     logger,
-    observer: { ...ctx.metrics.login, declined: ctx.metrics.consent.declined },
+    observer: {
+      ...ctx.metrics.login,
+      declined: ctx.metrics.consent.declined,
+      // Each refusal is also kept (codes only) for the console's "recent refusals"; never awaited, and
+      // a database that cannot take it costs a log line, not the login's answer.
+      refused: (scheme, clientId, code, check) => {
+        ctx.metrics.login.refused(scheme, clientId, code, check);
+        ctx.operator.refusals
+          .record(scheme, clientId, code, check)
+          .catch((err: unknown) => logger.warn({ err }, 'recording a refused login for the console failed'));
+      },
+    },
   });
+  // Every operator action is logged too, with its place in the audit trail: shipped logs keep the
+  // trail's heads where the database cannot recall them (ADR 18).
+  ctx.operator.audit.onAppend = (r) =>
+    logger.info(
+      {
+        event: 'operator_action',
+        seq: r.seq,
+        hash: r.hash,
+        action: r.action,
+        target: r.target,
+        actor: r.actor.subject,
+      },
+      'operator action recorded',
+    );
 
   const journeys = new JourneyStore(ctx.storage, systemClock, ctx.kek, {
     catalogueVersion: ctx.catalogue.version,
@@ -645,6 +690,38 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
       metrics: ctx.metrics,
     });
   }
+  // The operator console (ADR 18): always on; operators sign in through GOVBRIDGE_ADMIN_ISSUER or
+  // with a one-time link from `npm run cli -- admin sign-in-link`.
+  await app.register(adminConsole, {
+    config,
+    sessions: ctx.operator.sessions,
+    actions: ctx.operator.actions,
+    oidc:
+      config.adminIssuer && config.adminClientId && config.adminClientSecret
+        ? new OperatorOidc({
+            issuer: config.adminIssuer,
+            clientId: config.adminClientId,
+            clientSecret: config.adminClientSecret,
+            redirectUri: `${publicUrl}/admin/sign-in/callback`,
+            operators: config.adminOperators,
+            groupsClaim: config.adminGroupsClaim,
+            operatorGroup: config.adminOperatorGroup,
+            viewerGroup: config.adminViewerGroup,
+            allowHttp: config.nodeEnv !== 'production',
+          })
+        : undefined,
+    clients: ctx.clients,
+    agencies: ctx.notifications.agencies,
+    notifications: ctx.notifications.operator,
+    ledger: ctx.ledger,
+    ledgerStatus: { problems: () => listProblems(ctx.storage), witnesses: () => witnessPusher.status() },
+    keys: ctx.keys,
+    refusals: ctx.operator.refusals,
+    onRefused: (code, check) => {
+      logger.warn({ event: code, code, check }, 'operator console refused a request');
+      ctx.metrics.refusal.refused(code, check);
+    },
+  });
   let worker: DeliveryWorker | undefined;
   if (config.notificationWorker) {
     worker = new DeliveryWorker({
@@ -680,7 +757,12 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
   // Expired OIDC artefacts and login state are swept from every process; deletes are idempotent.
   const sweepOutage = new OutageTracker(logger, 'sweeping expired login state', { baseMs: 60_000 });
   const sweeper = setInterval(() => {
-    Promise.all([sweepExpired(ctx.storage), accountSessions.sweep()]).then(
+    Promise.all([
+      sweepExpired(ctx.storage),
+      accountSessions.sweep(),
+      ctx.operator.sessions.sweep(),
+      ctx.operator.refusals.sweep(),
+    ]).then(
       () => sweepOutage.succeeded(),
       (err: unknown) => {
         if (!sweepOutage.failed(err)) logger.warn({ err }, 'sweep failed');

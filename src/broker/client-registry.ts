@@ -33,9 +33,16 @@ export interface ClientInfo {
   securityProfile: 'fapi2' | 'oidc';
   environment: string | null;
   redirectUris: string[];
-  /** `approved` (operator-registered or approved) or `pending` (self-registered, awaiting an operator). */
-  status: 'approved' | 'pending';
+  /**
+   * `approved` (operator-registered or approved), `pending` (self-registered, awaiting an operator)
+   * or `suspended` (an operator stopped it; approved again by resuming).
+   */
+  status: 'approved' | 'pending' | 'suspended';
   registeredBy: 'operator' | 'self';
+  /** When the stored metadata last changed (ms): an approval names the version it approves. */
+  updatedAt: number;
+  /** The whole stored registration, as the provider will use it once approved. */
+  metadata: Record<string, unknown>;
 }
 
 export interface ClientRegistryOptions {
@@ -151,13 +158,40 @@ export class ClientRegistry implements ClientAdapterSource {
     return info!;
   }
 
-  /** An operator approves a self-registered client; until then no citizen can be sent to it. */
-  async approve(clientId: string): Promise<boolean> {
-    const r = await this.#o.storage.db
+  /**
+   * An operator approves a self-registered client; until then no citizen can be sent to it. With
+   * `version` (the `updatedAt` the operator was shown), only that registration is approved: if the
+   * client re-registered since, nothing changes and the answer is false.
+   */
+  async approve(clientId: string, version?: number): Promise<boolean> {
+    let q = this.#o.storage.db
       .updateTable('clients')
       .set({ approved_at: Date.now() })
       .where('client_id', '=', clientId)
-      .where('approved_at', 'is', null)
+      .where('approved_at', 'is', null);
+    if (version !== undefined) q = q.where('updated_at', '=', version);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Stop an approved client: the provider no longer knows it (invalid_client) until it is resumed. */
+  async suspend(clientId: string): Promise<boolean> {
+    const r = await this.#o.storage.db
+      .updateTable('clients')
+      .set({ suspended_at: Date.now() })
+      .where('client_id', '=', clientId)
+      .where('approved_at', 'is not', null)
+      .where('suspended_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async resume(clientId: string): Promise<boolean> {
+    const r = await this.#o.storage.db
+      .updateTable('clients')
+      .set({ suspended_at: null })
+      .where('client_id', '=', clientId)
+      .where('suspended_at', 'is not', null)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
@@ -214,11 +248,11 @@ export class ClientRegistry implements ClientAdapterSource {
   async findForProvider(id: string): Promise<AdapterPayload | undefined> {
     const row = await this.#o.storage.db
       .selectFrom('clients')
-      .select(['metadata', 'approved_at'])
+      .select(['metadata', 'approved_at', 'suspended_at'])
       .where('client_id', '=', id)
       .executeTakeFirst();
-    // A pending client does not exist for the provider: invalid_client everywhere.
-    if (!row || row.approved_at === null) return undefined;
+    // A pending or suspended client does not exist for the provider: invalid_client everywhere.
+    if (!row || row.approved_at === null || row.suspended_at !== null) return undefined;
     const metadata = JSON.parse(row.metadata) as AdapterPayload;
     // FAPI 2.0 clients get PAR and DPoP-bound tokens whatever flags they registered with (the hub
     // offers no mTLS, so DPoP is the only sender constraint).
@@ -250,8 +284,10 @@ export class ClientRegistry implements ClientAdapterSource {
       securityProfile: m['govbridge_security_profile'] === 'oidc' ? 'oidc' : 'fapi2',
       environment: row.environment,
       redirectUris: Array.isArray(m['redirect_uris']) ? (m['redirect_uris'] as string[]) : [],
-      status: row.approved_at === null ? 'pending' : 'approved',
+      status: row.approved_at === null ? 'pending' : row.suspended_at !== null ? 'suspended' : 'approved',
       registeredBy: row.registered_by === 'self' ? 'self' : 'operator',
+      updatedAt: Number(row.updated_at),
+      metadata: m,
     };
   }
 

@@ -96,6 +96,35 @@ export class KeyStore {
     return k.privateJwk;
   }
 
+  /**
+   * Every loaded key without private material, for the operator console: purpose, kid, algorithm,
+   * where it came from, when it was made, retired and stops being published.
+   */
+  describe(): {
+    kid: string;
+    purpose: KeyPurpose;
+    alg: string;
+    source: 'database' | 'file';
+    createdAt: number;
+    retiredAt: number | null;
+    expiresAt: number | null;
+    published: boolean;
+  }[] {
+    const now = this.#clock.now().getTime();
+    return this.#keys
+      .map((k) => ({
+        kid: k.kid,
+        purpose: k.purpose,
+        alg: String(KEY_PURPOSES[k.purpose].alg),
+        source: k.source,
+        createdAt: k.createdAt,
+        retiredAt: k.retiredAt,
+        expiresAt: k.expiresAt,
+        published: k.expiresAt === null || k.expiresAt > now,
+      }))
+      .sort((a, b) => a.purpose.localeCompare(b.purpose) || b.createdAt - a.createdAt);
+  }
+
   /** Active and retired-but-unexpired private keys (decryption must accept all of them). */
   usable(purpose: KeyPurpose): JWK[] {
     const now = this.#clock.now().getTime();

@@ -25,7 +25,13 @@ Commands:
   clients approve --client-id=CLIENT_ID
                                        The same; for an id beginning with "-" use this form or put "--"
                                        before it (ids of older hub versions may begin with "-" or "_")
-  clients list                         List relying parties, with approved/pending status
+  clients suspend [--] CLIENT_ID       Suspend an approved relying party (no citizen reaches it until resumed)
+  clients resume [--] CLIENT_ID        Resume a suspended relying party
+  clients list                         List relying parties, with approved/pending/suspended status
+  admin sign-in-link [--name N] [--role operator|viewer]
+                                       Print a one-time link (10 minutes) into the operator console /admin
+  admin audit [--limit N]              Print the operators' audit trail, newest first
+  admin audit-verify                   Check the audit trail's hash chain and signatures (exit 1 if broken)
 ${POLICY_USAGE}${NOTIFICATIONS_USAGE}${LEDGER_USAGE}${LIFE_EVENTS_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
@@ -65,7 +71,57 @@ async function run(
     'grace-seconds': { type: 'string' },
     file: { type: 'string' },
     'client-id': { type: 'string' },
+    name: { type: 'string' },
+    role: { type: 'string' },
+    limit: { type: 'string' },
   });
+  // Every change an operator makes from the command line is in the audit trail (ADR 18), as the
+  // person the shell runs as.
+  const cliActor = {
+    subject: 'cli',
+    name: `command line (${process.env['USER'] ?? 'unknown user'})`,
+    role: 'operator' as const,
+    via: 'cli',
+  };
+  if (command === 'admin' && sub === 'sign-in-link') {
+    const role = values.role ?? 'operator';
+    if (role !== 'operator' && role !== 'viewer') throw usage('--role must be operator or viewer');
+    const name = (values.name ?? process.env['USER'] ?? 'operator').trim();
+    if (!/^[\p{L}\p{N} .'’-]{1,100}$/u.test(name))
+      throw usage("--name must be 1 to 100 letters, digits, spaces or . ' -");
+    const { token, expiresAt } = await ctx.operator.sessions.createLink(`link:${name}`, name, role);
+    await ctx.operator.audit.append(cliActor, 'operator.link_issued', '', { for: name, role });
+    process.stdout.write(
+      `${ctx.config.publicUrl}/admin/sign-in/link?token=${token}\nWorks once, until ${new Date(expiresAt).toISOString()}, for ${name} as ${role}.\n`,
+    );
+    return 0;
+  }
+  if (command === 'admin' && sub === 'audit') {
+    const limit = Number(values.limit ?? 50);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw usage('--limit must be 1 to 500');
+    for (const r of await ctx.operator.audit.list({ limit })) {
+      const detail = Object.entries(r.detail)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(' ');
+      process.stdout.write(
+        `${r.seq}\t${r.time}\t${r.actor.name} (${r.actor.role}, ${r.actor.via})\t${r.action}\t${r.target}\t${detail}\t${r.hash}\n`,
+      );
+    }
+    return 0;
+  }
+  if (command === 'admin' && sub === 'audit-verify') {
+    const v = await ctx.operator.audit.verify();
+    if (v.ok) {
+      process.stdout.write(
+        v.head
+          ? `Audit trail intact: ${v.size} records; head ${v.head.seq} ${v.head.hash}\n`
+          : 'Audit trail intact: no records yet\n',
+      );
+      return 0;
+    }
+    process.stdout.write(`Audit trail BROKEN at record ${v.problem?.seq}: ${v.problem?.reason}\n`);
+    return 1;
+  }
   if (command === 'keys' && sub === 'list') {
     const rows = await ctx.storage.db
       .selectFrom('keys')
@@ -125,13 +181,32 @@ async function run(
     }
     const c = await ctx.clients.get(clientId);
     if (!c) throw usage(`No client ${clientId}`);
-    if (c.status === 'approved') {
-      process.stdout.write(`${clientId} is already approved\n`);
+    if (c.status !== 'pending') {
+      process.stdout.write(
+        `${clientId} is already approved${c.status === 'suspended' ? ' (and suspended)' : ''}\n`,
+      );
       return 0;
     }
-    await ctx.clients.approve(clientId);
+    await ctx.operator.actions.approveClient(cliActor, clientId);
     process.stdout.write(
       `Approved ${clientId}: "${c.name}", run by ${c.agency} (${c.country}), purpose "${c.purpose}", attributes ${c.attributes.join(', ') || 'none'}\n`,
+    );
+    return 0;
+  }
+  if (command === 'clients' && (sub === 'suspend' || sub === 'resume')) {
+    const clientId = values['client-id'] ?? positionals[0];
+    if (!clientId || positionals.length > (values['client-id'] === undefined ? 1 : 0)) {
+      throw usage(`clients ${sub} needs one CLIENT_ID`);
+    }
+    if (!(await ctx.clients.get(clientId))) throw usage(`No client ${clientId}`);
+    const changed =
+      sub === 'suspend'
+        ? await ctx.operator.actions.suspendClient(cliActor, clientId)
+        : await ctx.operator.actions.resumeClient(cliActor, clientId);
+    process.stdout.write(
+      changed
+        ? `${sub === 'suspend' ? 'Suspended' : 'Resumed'} ${clientId}\n`
+        : `${clientId}: nothing changed\n`,
     );
     return 0;
   }

@@ -37,6 +37,13 @@ export async function notificationsCommand(
     strict: true,
   });
   const { agencies, operator } = ctx.notifications;
+  // Changes go through the operator actions, so they are in the audit trail (ADR 18).
+  const actor = {
+    subject: 'cli',
+    name: `command line (${process.env['USER'] ?? 'unknown user'})`,
+    role: 'operator' as const,
+    via: 'cli',
+  };
   if (command === 'agencies' && sub === 'register') {
     if (!values.file) throw bad('--file is required');
     let registration: unknown;
@@ -66,7 +73,7 @@ export async function notificationsCommand(
   if (command === 'agencies' && (sub === 'suspend' || sub === 'resume')) {
     const id = positionals[0];
     if (!id) throw bad(`agencies ${sub} needs the AGENCY_ID`);
-    await agencies.setStatus(id, sub === 'suspend' ? 'suspended' : 'active');
+    await ctx.operator.actions.setAgencyStatus(actor, id, sub === 'suspend' ? 'suspended' : 'active');
     out(`${id} is ${sub === 'suspend' ? 'suspended' : 'active'}\n`);
     return 0;
   }
@@ -118,7 +125,10 @@ export async function notificationsCommand(
   if (command === 'notifications' && sub === 'replay') {
     const id = positionals[0];
     if (!id && !values.agency) throw bad('notifications replay needs a NOTIFICATION_ID or --agency');
-    const n = await operator.replay(id ? { notificationId: id } : { agencyId: values.agency! });
+    const n = await ctx.operator.actions.replay(
+      actor,
+      id ? { notificationId: id } : { agencyId: values.agency! },
+    );
     out(
       `Replayed ${n} dead letter${n === 1 ? '' : 's'}; a running hub sends ${n === 1 ? 'it' : 'them'} now.\n`,
     );

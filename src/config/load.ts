@@ -43,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'NODE_ENV must be set explicitly (production, or development) when GOVBRIDGE_PUBLIC_URL is https: a public deployment never runs in development mode by omission',
     );
   }
+  problems.push(...adminSignInProblems(out));
   problems.push(...productionGuards(out, env));
   if (problems.length > 0) {
     throw new GovbridgeError('config_invalid', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, {
@@ -51,6 +52,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     });
   }
   return Object.freeze(out) as unknown as Config;
+}
+
+/** The operators' OpenID Provider (ADR 18): all of its settings or none, and someone to let in. */
+function adminSignInProblems(c: Record<string, unknown>): string[] {
+  const p: string[] = [];
+  const issuer = c['adminIssuer'];
+  const related = [
+    ['adminClientId', 'GOVBRIDGE_ADMIN_CLIENT_ID'],
+    ['adminClientSecret', 'GOVBRIDGE_ADMIN_CLIENT_SECRET'],
+  ] as const;
+  if (issuer === undefined) {
+    for (const [key, variable] of related)
+      if (c[key] !== undefined) p.push(`${variable} is set but GOVBRIDGE_ADMIN_ISSUER is not`);
+    return p;
+  }
+  for (const [key, variable] of related)
+    if (c[key] === undefined) p.push(`${variable} is required with GOVBRIDGE_ADMIN_ISSUER`);
+  const operators = c['adminOperators'] as readonly unknown[] | undefined;
+  const groups = c['adminGroupsClaim'] && (c['adminOperatorGroup'] || c['adminViewerGroup']);
+  if ((operators?.length ?? 0) === 0 && !groups)
+    p.push(
+      'GOVBRIDGE_ADMIN_ISSUER needs GOVBRIDGE_ADMIN_OPERATORS or GOVBRIDGE_ADMIN_GROUPS_CLAIM with a group: otherwise no one can sign in',
+    );
+  if (c['nodeEnv'] === 'production' && typeof issuer === 'string' && !issuer.startsWith('https://'))
+    p.push('GOVBRIDGE_ADMIN_ISSUER must be https:// in production');
+  return p;
 }
 
 /** Production refuses everything that exists only to make development easy. */

@@ -327,6 +327,74 @@ export const settings = {
       'Bearer token for the operator API under `/admin/api/` (agencies, notification queues, dead letters, replay, ledger problems, and `GET /admin/api/metrics`: the Prometheus exposition, as on the metrics listener): at least 32 characters. When unset, the operator API is off (404) and operators use the CLI.',
     secret: true,
   }),
+  adminIssuer: setting({
+    env: 'GOVBRIDGE_ADMIN_ISSUER',
+    schema: issuerUrl,
+    describe:
+      "Issuer of the OpenID Provider operators sign in to the console (`/admin`) with — your organisation's (Microsoft Entra ID, Google Workspace, Okta, Keycloak…): an absolute http:// or https:// URL without query or fragment (OIDC Core §2), kept exactly as written; discovery is read from `<issuer>/.well-known/openid-configuration`. Authorization code with PKCE; the ID token is checked by openid-client. Must be https:// in production. When unset, operators sign in with one-time links from `npm run cli -- admin sign-in-link` (ADR 18).",
+  }),
+  adminClientId: setting({
+    env: 'GOVBRIDGE_ADMIN_CLIENT_ID',
+    schema: z.string().min(1, 'must not be empty').max(255),
+    describe:
+      "The console's client id at `GOVBRIDGE_ADMIN_ISSUER`, 1 to 255 characters (required with it). Redirect URI to register there: `<GOVBRIDGE_PUBLIC_URL>/admin/sign-in/callback`.",
+  }),
+  adminClientSecret: setting({
+    env: 'GOVBRIDGE_ADMIN_CLIENT_SECRET',
+    schema: z.string().min(16, 'must be at least 16 characters'),
+    describe:
+      "The console's client secret at `GOVBRIDGE_ADMIN_ISSUER`, at least 16 characters (client_secret_basic; required with it).",
+    secret: true,
+  }),
+  adminOperators: setting({
+    env: 'GOVBRIDGE_ADMIN_OPERATORS',
+    schema: z.string().transform((v, ctx) => {
+      const out: { subject: string; role: 'viewer' | 'operator' }[] = [];
+      for (const item of v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const m = /^(.{1,255})=(viewer|operator)$/.exec(item);
+        if (!m) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'each entry must be <subject>=viewer or <subject>=operator',
+          });
+          return z.NEVER;
+        }
+        out.push({ subject: m[1]!, role: m[2] as 'viewer' | 'operator' });
+      }
+      return out;
+    }),
+    fallback: () => [],
+    describe:
+      'Operators allowed into the console by their `sub` at `GOVBRIDGE_ADMIN_ISSUER`, with a role: a comma-separated list of `<subject>=viewer` or `<subject>=operator`. Viewers see everything; operators also approve, suspend, resume and replay. Anyone else is refused (warn `operator_sign_in_refused`).',
+  }),
+  adminGroupsClaim: setting({
+    env: 'GOVBRIDGE_ADMIN_GROUPS_CLAIM',
+    schema: z.string().regex(/^[A-Za-z0-9_.:/-]{1,100}$/, 'must be a claim name'),
+    describe:
+      "Alternatively to (or beside) `GOVBRIDGE_ADMIN_OPERATORS`: the ID token claim holding the person's groups (for example `groups` or `roles`); its values are compared with `GOVBRIDGE_ADMIN_OPERATOR_GROUP` and `GOVBRIDGE_ADMIN_VIEWER_GROUP`. An explicit subject entry wins over groups.",
+  }),
+  adminOperatorGroup: setting({
+    env: 'GOVBRIDGE_ADMIN_OPERATOR_GROUP',
+    schema: z.string().min(1).max(255),
+    describe:
+      'Group (in `GOVBRIDGE_ADMIN_GROUPS_CLAIM`) whose members sign in as operators: 1 to 255 characters.',
+  }),
+  adminViewerGroup: setting({
+    env: 'GOVBRIDGE_ADMIN_VIEWER_GROUP',
+    schema: z.string().min(1).max(255),
+    describe:
+      'Group (in `GOVBRIDGE_ADMIN_GROUPS_CLAIM`) whose members sign in as viewers: 1 to 255 characters.',
+  }),
+  keyRotationDays: setting({
+    env: 'GOVBRIDGE_KEY_ROTATION_DAYS',
+    schema: z.coerce.number({ message: 'must be a whole number of days' }).int().min(1).max(3650),
+    fallback: () => 90,
+    describe:
+      'How old an active key may get before the console shows its rotation as due (`npm run cli -- keys rotate`): a whole number of days, 1 to 3650. The hub never rotates by itself.',
+  }),
   singpassSimulatorScenario: setting({
     env: 'GOVBRIDGE_SINGPASS_SIMULATOR_SCENARIO',
     schema: z.string().regex(/^[a-z_]{1,40}$/, 'must be a scenario name'),
@@ -453,6 +521,14 @@ export interface Config {
   readonly metricsHost: string;
   readonly otlpEndpoint: string | undefined;
   readonly adminToken: string | undefined;
+  readonly adminIssuer: string | undefined;
+  readonly adminClientId: string | undefined;
+  readonly adminClientSecret: string | undefined;
+  readonly adminOperators: readonly { subject: string; role: 'viewer' | 'operator' }[];
+  readonly adminGroupsClaim: string | undefined;
+  readonly adminOperatorGroup: string | undefined;
+  readonly adminViewerGroup: string | undefined;
+  readonly keyRotationDays: number;
   readonly ledgerOrigin: string;
   readonly ledgerKeysFile: string | undefined;
   readonly ledgerCheckpointMs: number;

@@ -45,6 +45,8 @@ export interface ClientTable {
   approved_at: number | null;
   /** `operator` (CLI, composition root) or `self` (Dynamic Client Registration). */
   registered_by: string | null;
+  /** Set while an operator has suspended the client (0015): unknown to the provider meanwhile. */
+  suspended_at: number | null;
 }
 
 export interface AccountTable {
@@ -313,6 +315,44 @@ export interface LedgerWitnessPeerTable {
   last_error: string | null;
 }
 
+export interface OperatorAuditTable {
+  seq: number;
+  record: string;
+  prev_hash: string;
+  hash: string;
+  signature: string;
+}
+
+export interface OperatorSessionTable {
+  session_id_hash: string;
+  subject: string;
+  name: string;
+  role: string;
+  via: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface OperatorSignInLinkTable {
+  token_hash: string;
+  subject: string;
+  name: string;
+  role: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface LoginRefusalTable {
+  id: string;
+  at: number;
+  code: string;
+  check_name: string;
+  scheme: string | null;
+  client_id: string | null;
+}
+
 export interface Database {
   upstream_logins: UpstreamLoginTable;
   grant_claims: GrantClaimsTable;
@@ -340,4 +380,8 @@ export interface Database {
   ledger_witness_state: LedgerWitnessStateTable;
   ledger_problems: LedgerProblemTable;
   ledger_witness_peers: LedgerWitnessPeerTable;
+  operator_audit: OperatorAuditTable;
+  operator_sessions: OperatorSessionTable;
+  operator_sign_in_links: OperatorSignInLinkTable;
+  login_refusals: LoginRefusalTable;
 }

@@ -13,6 +13,7 @@ import * as m0011 from './0011-release-decisions.ts';
 import * as m0012 from './0012-account-sessions.ts';
 import * as m0013 from './0013-report-content-key.ts';
 import * as m0014 from './0014-ledger-problems-and-witnesses.ts';
+import * as m0015 from './0015-operator-console.ts';
 
 /**
  * Versioned migrations, in order. Never edit a migration that has shipped: add the next one.
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0012-account-sessions': m0012,
   '0013-report-content-key': m0013,
   '0014-ledger-problems-and-witnesses': m0014,
+  '0015-operator-console': m0015,
 };
 
 export const migrationProvider: MigrationProvider = {
