@@ -52,7 +52,7 @@ export async function startHubProcess(name: string, env: Record<string, string>)
   );
   const deadline = Date.now() + 40_000;
   for (;;) {
-    if (/govbridge is running: open (http:\/\/[^\s]+)/.test(out)) {
+    if (/govbridge is running: open (https?:\/\/[^\s]+)/.test(out)) {
       return { name, child, url: env['GOVBRIDGE_PUBLIC_URL']!, exits, exited, output: () => out };
     }
     if (exits.length > 0) throw new Error(`hub ${name} exited before it was ready:\n${out}`);
