@@ -269,7 +269,7 @@ describe('life-events evaluate', () => {
     assert.equal(event.code, 2);
     assert.match(
       event.stderr,
-      /There is no life event "having_twins"\. Known events: death_of_a_loved_one, having_a_baby, moving_singapore_to_uk, moving_uk_to_singapore/,
+      /There is no life event "having_twins"\. Known events: death_of_a_loved_one, having_a_baby, moving_singapore_to_uk, moving_uk_to_singapore, retiring_singapore_to_uk, retiring_uk_to_singapore, starting_a_business_singapore_to_uk, starting_a_business_uk_to_singapore/,
     );
     const missing = await cli(['evaluate', '--event', 'having_a_baby', '--file', join(dir, 'nope.csv')]);
     assert.equal(missing.code, 2);

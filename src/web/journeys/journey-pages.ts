@@ -92,6 +92,8 @@ const EVENT_DATE_NOUNS: Readonly<Record<string, string>> = {
   having_a_baby: 'Date of birth',
   moving_singapore_to_uk: 'The date you move',
   moving_uk_to_singapore: 'The date you move',
+  retiring_singapore_to_uk: 'The date you move',
+  retiring_uk_to_singapore: 'The date you move',
 };
 
 type Body = Record<string, unknown>;

@@ -12,6 +12,8 @@ import { countryCode, countryName } from './countries.ts';
  * | moving_singapore_to_uk | moving-abroad | date_of_move = event date; from_country SG, to_country GB;             | name, birthdate, nationalities, previous_address, new_address, |
  * |                        |               | verified: name, birthdate, nationalities, email, previous_address (address) | email                                                      |
  * | moving_uk_to_singapore | moving-abroad | the same, from_country GB, to_country SG                                | the same                                                       |
+ * | retiring_singapore_to_uk | moving-abroad | as moving_singapore_to_uk (retiring abroad is a move abroad)        | the same                                                       |
+ * | retiring_uk_to_singapore | moving-abroad | as moving_uk_to_singapore                                          | the same                                                       |
  * | death_of_a_loved_one   | death         | date_of_death = event date; place_of_death from death_place;           | deceased_name, deceased_birthdate, deceased_address,           |
  * |                        |               | informant_relationship from relationship_to_deceased (option text);    | place_of_death (somewhere else), informant_name,               |
  * |                        |               | verified: informant_name (name)                                         | informant_relationship, informant_email                        |
@@ -133,6 +135,8 @@ function moving(lifeEvent: string, from: 'GB' | 'SG', to: 'GB' | 'SG'): ReportFo
 export const REPORT_FORMS: Readonly<Record<string, ReportForm>> = {
   moving_singapore_to_uk: moving('moving_singapore_to_uk', 'SG', 'GB'),
   moving_uk_to_singapore: moving('moving_uk_to_singapore', 'GB', 'SG'),
+  retiring_singapore_to_uk: moving('retiring_singapore_to_uk', 'SG', 'GB'),
+  retiring_uk_to_singapore: moving('retiring_uk_to_singapore', 'GB', 'SG'),
   death_of_a_loved_one: {
     lifeEvent: 'death_of_a_loved_one',
     eventType: 'death',
