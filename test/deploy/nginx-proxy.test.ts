@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import {
   children,
@@ -129,14 +130,29 @@ test('two hub processes on one PostgreSQL database behind the example nginx conf
     [`127.0.0.1:${portA}`, 'A'],
     [`127.0.0.1:${portB}`, 'B'],
   ]);
-  const served = () => readAccessLog(nginx.accessLog).map((l) => ({ ...l, hub: upstreamOf.get(l.upstream) }));
+  const read = () => readAccessLog(nginx.accessLog).map((l) => ({ ...l, hub: upstreamOf.get(l.upstream) }));
+  /**
+   * The access log once every answer so far is in it: nginx writes a line after the answer has gone,
+   * so a marker request is sent and waited for (one worker logs in the order answers finish).
+   */
+  const served = async () => {
+    const markers = read().filter((l) => l.path === '/healthz').length;
+    assert.equal((await fetch(`${publicUrl}/healthz`)).status, 200);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const lines = read();
+      if (lines.filter((l) => l.path === '/healthz').length > markers) return lines;
+      assert.ok(Date.now() < deadline, 'the marker request reached the access log');
+      await sleep(20);
+    }
+  };
 
   // /readyz through the proxy: 200 from each process in turn.
   for (let i = 0; i < 4; i++) {
     const res = await fetch(`${publicUrl}/readyz`);
     assert.equal(res.status, 200, await res.text());
   }
-  const probes = served().filter((l) => l.path === '/readyz');
+  const probes = (await served()).filter((l) => l.path === '/readyz');
   assert.deepEqual(new Set(probes.map((l) => l.hub)), new Set(['A', 'B']), JSON.stringify(probes));
 
   // The hub answers for its public URL, whatever Host or X-Forwarded-* the request carried: through
@@ -170,7 +186,7 @@ test('two hub processes on one PostgreSQL database behind the example nginx conf
 
   // A service's whole login through the proxy (PAR with DPoP, the Singpass simulator, consent, token,
   // userinfo): three citizens, so every step meets both processes.
-  const before = served().length;
+  const before = (await served()).length;
   const rp = new TestRp({ url: publicUrl } as TestHub, clientId, redirectUri, rpKey, await newKey());
   for (let i = 0; i < 3; i++) await serviceLogin(rp);
   // A citizen signs in to their account pages through the proxy.
@@ -179,7 +195,7 @@ test('two hub processes on one PostgreSQL database behind the example nginx conf
   assert.equal(consents.status, 200);
   assert.match(await consents.text(), /rp-behind-nginx|Protocol test/);
 
-  const login = served().slice(before);
+  const login = (await served()).slice(before);
   assert.ok(
     login.every((l) => l.status < 500),
     JSON.stringify(login.filter((l) => l.status >= 500)),
@@ -209,6 +225,21 @@ test('two hub processes on one PostgreSQL database behind the example nginx conf
   const cookies = page.headers.getSetCookie();
   assert.ok(cookies.length > 0, 'a page sets a cookie');
   for (const c of cookies) assert.match(c, /;\s*Secure/i, c);
+
+  // A body over the hub's 64 KiB limit reaches the hub (nginx allows 128 KiB), which answers it.
+  const big = await fetch(`${publicUrl}/account/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `scheme=${'x'.repeat(100 * 1024)}`,
+  });
+  const bigBody = await big.text();
+  assert.equal(big.status, 413, bigBody);
+  assert.match(bigBody, /govuk-template/, 'the hub’s own GOV.UK page');
+  assert.doesNotMatch(bigBody, /nginx/i, 'the hub answered, not nginx');
+  assert.ok(
+    (await served()).some((l) => l.path === '/account/sign-in' && l.status === 413 && l.hub),
+    'proxied',
+  );
 
   // What nginx logged: paths only, never a query string (codes, states, hints).
   const log = readFileSync(nginx.accessLog, 'utf8');
