@@ -78,6 +78,7 @@ import {
 import {
   adminApi,
   adminConsole,
+  apiDocs,
   contentSecurityPolicyHeader,
   createLogger,
   endAccountSessionOfRaw,
@@ -553,6 +554,8 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
 
   // Life events as a JSON API (OpenAPI at /api/openapi.json), for agency services to embed journeys.
   await app.register(lifeEventsApi, { prefix: '/api', catalogue: ctx.catalogue });
+  // Both APIs' OpenAPI documents rendered for people, at /api/docs (src/web/api-docs/README.md).
+  await app.register(apiDocs, { adminApi: Boolean(config.adminToken) });
 
   // The public keys each national scheme fetches from us (Singpass reads the RP's JWKS URL).
   app.get('/connectors/singpass/jwks', async (_req, reply) =>

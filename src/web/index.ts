@@ -6,6 +6,7 @@ export type { FastifyReply, FastifyRequest } from 'fastify';
 export { endAccountSessionOfRaw } from './account/account-cookie.ts';
 export { type AdminConsoleOptions, adminConsole } from './admin/console.ts';
 export { type AdminApiOptions, adminApi } from './admin-api/index.ts';
+export { type ApiDocsOptions, apiDocs } from './api-docs/api-docs-routes.ts';
 export {
   createErrorResponder,
   type PublicError,
