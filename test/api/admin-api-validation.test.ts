@@ -100,6 +100,24 @@ describe('PUT /admin/api/agencies/{agencyId} body', () => {
       /^maxAttempts must be a whole number$/,
     ],
     ['maxAttempts over 50', registration({ maxAttempts: 51 }), /^maxAttempts must be at most 50$/],
+    ['maxAttempts of 0', registration({ maxAttempts: 0 }), /^maxAttempts must be at least 1$/],
+    [
+      'a name over 200 characters',
+      registration({ name: 'n'.repeat(201) }),
+      /^name is too long \(at most 200 characters\)$/,
+    ],
+    [
+      '33 subscriptions',
+      registration({
+        subscriptions: Array.from({ length: 33 }, (_, i) => ({ eventType: `e${i}`, attributes: ['a'] })),
+      }),
+      /^subscriptions lists too many \(at most 32\)$/,
+    ],
+    [
+      'a key coordinate that is not base64url',
+      registration({ encryptionJwk: { ...JWK, x: 'not base64url' } }),
+      /^encryptionJwk\.x is not valid: expected a base64url P-256 coordinate$/,
+    ],
     ['an unknown country', registration({ country: 'FR' }), /^country must be one of GB, SG$/],
     [
       'an http website',
