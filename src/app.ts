@@ -689,6 +689,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
       token: config.adminToken,
       agencies: ctx.notifications.agencies,
       operator: ctx.notifications.operator,
+      actions: ctx.operator.actions,
       ledger: { problems: () => listProblems(ctx.storage), witnesses: () => witnessPusher.status() },
       metrics: ctx.metrics,
     });

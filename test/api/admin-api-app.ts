@@ -1,7 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { FastifyInstance, RouteOptions } from 'fastify';
+import { ClientRegistry } from '../../src/broker/index.ts';
 import { createLedger, createWitnessPusher, listProblems } from '../../src/ledger/index.ts';
 import { createHubMetrics } from '../../src/observability/index.ts';
+import { AuditTrail, OperatorActions } from '../../src/operator/index.ts';
 import { adminApi, buildWebTestApp } from '../../src/web/index.ts';
 import { type NotifyFixture, notifyFixture } from '../notifications/support.ts';
 
@@ -43,6 +45,18 @@ export async function buildAdminApp(): Promise<AdminTestApp> {
         token: ADMIN_TOKEN,
         agencies: fixture.agencies,
         operator: fixture.operator,
+        actions: new OperatorActions({
+          clients: new ClientRegistry({
+            storage: fixture.storage,
+            knownAttributes: [],
+            hubLevels: [],
+            environments: [],
+            allowLoopbackHttpRedirects: true,
+          }),
+          agencies: fixture.agencies,
+          notifications: fixture.operator,
+          audit: new AuditTrail({ storage: fixture.storage, signingKey: privateKey }),
+        }),
         ledger: { problems: () => listProblems(fixture.storage), witnesses: () => witnesses.status() },
         metrics: createHubMetrics(),
       });

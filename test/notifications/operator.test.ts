@@ -154,6 +154,10 @@ test('a dead letter is visible to the operator with its reason, and a replay del
   const replay = await cli(['notifications', 'replay', id]);
   assert.equal(replay.code, 0, replay.stderr);
   assert.match(replay.stdout, /Replayed 1 dead letter/);
+  const replayRecord = (await hub.ctx.operator.audit.list({ limit: 5 })).find(
+    (r) => r.action === 'notification.replay' && r.target === id,
+  );
+  assert.equal(replayRecord?.actor.via, 'cli', 'the command line’s replay is in the audit trail');
   await waitFor(async () =>
     (await hub.ctx.notifications.operator.get(id)).state === 'delivered' ? true : undefined,
   );
@@ -232,5 +236,11 @@ test('the release policy decides every notification payload: an agency whose env
   });
   const view = await hub.ctx.notifications.reports.get('acc-policy', reportId);
   assert.ok(!view.notifications.some((n) => n.agency.agencyId === 'uk_offshore'), 'nothing is queued for it');
-  await admin('/agencies/uk_offshore/suspend', { method: 'POST' });
+  const suspended = await admin('/agencies/uk_offshore/suspend', { method: 'POST' });
+  assert.equal(suspended.status, 200);
+  // A change through the API is in the operators' audit trail, the bearer token as the actor (ADR 18).
+  const [last] = await hub.ctx.operator.audit.list({ limit: 1 });
+  assert.equal(last?.action, 'agency.suspend');
+  assert.equal(last?.target, 'uk_offshore');
+  assert.equal(last?.actor.via, 'api-token');
 });

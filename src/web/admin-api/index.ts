@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { GovbridgeError } from '../../kernel/index.ts';
 import type { AgencyRegistry, NotificationOperator } from '../../notifications/index.ts';
+import type { Actor, OperatorActions } from '../../operator/index.ts';
 import {
   buildOpenApiDocument,
   type CollectedRoute,
@@ -43,6 +44,11 @@ export interface AdminApiOptions {
   agencies: AgencyRegistry;
   operator: NotificationOperator;
   /**
+   * Changes (suspend, resume, replay) go through the operator actions, so each is in the audit trail
+   * (ADR 18) under the API's bearer token as the actor.
+   */
+  actions: Pick<OperatorActions, 'setAgencyStatus' | 'replay'>;
+  /**
    * The transparency ledger's state for the operator: problems start-up repairs or witnesses found
    * (release ids, witness URLs and the check that failed; no personal data) and each witness's status.
    */
@@ -56,6 +62,14 @@ export interface AdminApiOptions {
 }
 
 const ADMIN_BODY_LIMIT = 64 * 1024;
+
+/** Who the audit trail names for a change made through this API: whoever holds the bearer token. */
+const API_ACTOR: Actor = {
+  subject: 'admin-api',
+  name: 'operator API (bearer token)',
+  role: 'operator',
+  via: 'api-token',
+};
 
 /** The bearer scheme's name in the document (`components/securitySchemes`). */
 const BEARER = 'operatorToken';
@@ -233,7 +247,7 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options
       },
       async (request) => {
         const id = request.params.agencyId;
-        await options.agencies.setStatus(id, status);
+        await options.actions.setAgencyStatus(API_ACTOR, id, status);
         return { agencyId: id, status };
       },
     );
@@ -258,7 +272,7 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options
     async (request) => {
       const id = request.params.agencyId;
       if (!(await options.agencies.get(id))) throw new GovbridgeError('not_found', `No agency "${id}"`);
-      return { replayed: await options.operator.replay({ agencyId: id }) };
+      return { replayed: await options.actions.replay(API_ACTOR, { agencyId: id }) };
     },
   );
 
@@ -338,7 +352,7 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, options
       }),
     },
     async (request) => ({
-      replayed: await options.operator.replay({ notificationId: request.params.notificationId }),
+      replayed: await options.actions.replay(API_ACTOR, { notificationId: request.params.notificationId }),
     }),
   );
 
