@@ -206,7 +206,7 @@ for (const share of PARTS.has('bulk') ? [0, 0.05] : []) {
   let peak = rssStart;
   let rssAt100k = 0;
   let heapAt100k = 0;
-  const counts = { eligible: 0, not_eligible: 0, may_be_eligible: 0, errors: 0 };
+  const counts = { eligible: 0, not_eligible: 0, may_be_eligible: 0, outside_rules: 0, errors: 0 };
   let n = 0;
   const cpu0 = process.cpuUsage();
   const start = performance.now();

@@ -416,6 +416,7 @@ class ResultFormatter {
         }
         out += ']';
       }
+      if (d.rulesFrom !== undefined) out += `,"rulesFrom":"${d.rulesFrom}"`;
       if (d.deadline?.status === 'known') out += `,"deadline":"${d.deadline.date}"`;
       if (d.amount?.status === 'known') {
         const { value, currency, period } = d.amount;

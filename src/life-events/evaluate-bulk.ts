@@ -24,6 +24,10 @@ import type { Catalogue, Service } from './types.ts';
  * facts (a deadline such as `add_days(event.date, param(…))`) once per date, an eligibility rule over
  * two yes/no facts at most nine times. Rules over amounts of money or dates are always evaluated.
  * The memo is bounded, so memory stays flat however many dates and answers a run meets.
+ *
+ * A service whose rules read a parameter with no value on a citizen's event date is `outside_rules`
+ * with `rulesFrom`, exactly as in a journey (`decide` is shared); the citizen's other services are
+ * worked out.
  */
 
 const MEMO_ENTRIES = 1 << 15;
@@ -191,7 +195,10 @@ function evaluateOne(
       parameter: parametersOn(catalogue, citizen.eventDate),
     };
     const run = (expr: CompiledExpression): Outcome => memo.outcome(expr, ctx);
-    return { index, services: services.map((s) => ({ serviceId: s.id, ...decide(s, run) })) };
+    return {
+      index,
+      services: services.map((s) => ({ serviceId: s.id, ...decide(s, run, catalogue, citizen.eventDate) })),
+    };
   } catch (error) {
     if (isGovbridgeError(error) && error.expose) return { index, error: error.message };
     throw error;

@@ -13,7 +13,13 @@ import {
 } from '../rules/index.ts';
 import { checkFactValue, dateRangeProblem } from './check-fact-value.ts';
 import { type Eligibility, explainDecision } from './explain-decision.ts';
-import { parametersOn } from './resolve-parameter.ts';
+import {
+  isOutsideRules,
+  OutsideRulesError,
+  parametersOn,
+  serviceRulesFrom,
+  uncoveredParameter,
+} from './resolve-parameter.ts';
 import type { Catalogue, LifeEvent, Service } from './types.ts';
 
 /**
@@ -21,7 +27,10 @@ import type { Catalogue, LifeEvent, Service } from './types.ts';
  * citizen is eligible, by when to act and how much, with an explanation and a trace; and the
  * questions still to ask.
  *
- * - Parameters are those in force on the event's date.
+ * - Parameters are those in force on the event's date. A service whose rules read a parameter that
+ *   has no value on that date (the catalogue holds its rules only from a later date) is
+ *   `outside_rules`, with `rulesFrom` (the date from which the catalogue holds all its rules) and no
+ *   deadline or amount; the other services are worked out as usual.
  * - A service that is not eligible gets no deadline or amount. For a service that is or may be
  *   eligible, deadline and amount are worked out too: they may be known already, and the facts they
  *   need are asked for like the others.
@@ -60,6 +69,11 @@ export interface ServiceDecision {
   readonly howToApply: string;
   readonly eligibility: Eligibility;
   readonly missing: readonly string[];
+  /**
+   * Only with eligibility `outside_rules`: the first date (`YYYY-MM-DD`) from which the catalogue
+   * holds this service's rules; the event's date is before it.
+   */
+  readonly rulesFrom?: string;
   readonly deadline?: Dated & { readonly description: string };
   readonly amount?: Amount & {
     readonly currency: 'GBP' | 'SGD';
@@ -67,8 +81,9 @@ export interface ServiceDecision {
     readonly description: string;
   };
   readonly explanation: readonly string[];
+  /** One trace per rule that ran to the end (none when the service is `outside_rules`). */
   readonly trace: {
-    readonly eligibility: Trace;
+    readonly eligibility?: Trace;
     readonly deadline?: Trace;
     readonly amount?: Trace;
   };
@@ -173,9 +188,11 @@ function decideWithTrace(catalogue: Catalogue, service: Service, ctx: Evaluation
     traces.set(expr, trace!);
     return outcome;
   };
-  const decision = decide(service, run);
+  const decision = decide(service, run, catalogue, ctx.eventDate);
   const trace = {
-    eligibility: traces.get(service.rules.eligibility)!,
+    ...(traces.has(service.rules.eligibility) && decision.eligibility !== 'outside_rules'
+      ? { eligibility: traces.get(service.rules.eligibility)! }
+      : {}),
     ...(service.rules.deadline && traces.has(service.rules.deadline)
       ? { deadline: traces.get(service.rules.deadline)! }
       : {}),
@@ -192,7 +209,7 @@ function decideWithTrace(catalogue: Catalogue, service: Service, ctx: Evaluation
     url: service.url,
     howToApply: service.howToApply,
     ...decision,
-    explanation: explainDecision(catalogue, service, decision, trace),
+    explanation: explainDecision(catalogue, service, decision, trace, ctx.eventDate),
     trace,
   };
 }
@@ -200,12 +217,45 @@ function decideWithTrace(catalogue: Catalogue, service: Service, ctx: Evaluation
 export interface Decision {
   readonly eligibility: Eligibility;
   readonly missing: readonly string[];
+  readonly rulesFrom?: string;
   readonly deadline?: ServiceDecision['deadline'];
   readonly amount?: ServiceDecision['amount'];
 }
 
-/** One service's decision from its rules; `run` evaluates an expression (with or without trace). */
-export function decide(service: Service, run: (expr: CompiledExpression) => Outcome): Decision {
+/**
+ * One service's decision from its rules; `run` evaluates an expression (with or without trace). A
+ * rule that reads a parameter with no value on the event's date makes the whole service
+ * `outside_rules` (its eligibility, deadline and amount would mix eras otherwise). With the catalogue
+ * and the date, a rule that comes out unknown while it may read such a parameter is outside the rules
+ * too (the missing fact would only lead to a rule the catalogue does not hold).
+ */
+export function decide(
+  service: Service,
+  run: (expr: CompiledExpression) => Outcome,
+  catalogue?: Catalogue,
+  eventDate?: string,
+): Decision {
+  const checked =
+    catalogue && eventDate
+      ? (expr: CompiledExpression): Outcome => {
+          const outcome = run(expr);
+          if (outcome.status === 'unknown') {
+            const uncovered = uncoveredParameter(catalogue, expr.parameters, eventDate);
+            if (uncovered) throw new OutsideRulesError(uncovered, eventDate);
+          }
+          return outcome;
+        }
+      : run;
+  try {
+    return decideWithin(service, checked);
+  } catch (error) {
+    if (!isOutsideRules(error)) throw error;
+    const rulesFrom = catalogue ? serviceRulesFrom(catalogue, service) : error.firstFrom;
+    return { eligibility: 'outside_rules', missing: [], rulesFrom: rulesFrom || error.firstFrom };
+  }
+}
+
+function decideWithin(service: Service, run: (expr: CompiledExpression) => Outcome): Decision {
   const eligible = run(service.rules.eligibility);
   if (eligible.status === 'known' && eligible.value === false)
     return { eligibility: 'not_eligible', missing: [] };

@@ -8,17 +8,19 @@ import type { Catalogue, Service } from './types.ts';
  * it. GOV.UK content style: short sentences, dates as "6 April 2025", money as "£26.05 a week".
  */
 
-export type Eligibility = 'eligible' | 'not_eligible' | 'may_be_eligible';
+/** `outside_rules`: the catalogue holds this service's rules only from a later date (`rulesFrom`). */
+export type Eligibility = 'eligible' | 'not_eligible' | 'may_be_eligible' | 'outside_rules';
 
 export interface DecisionSummary {
   readonly eligibility: Eligibility;
   readonly missing: readonly string[];
+  readonly rulesFrom?: string;
   readonly deadline?: { readonly status: 'known'; readonly date: string } | { readonly status: 'unknown' };
   readonly amount?: { readonly status: 'known'; readonly value: number } | { readonly status: 'unknown' };
 }
 
 export interface DecisionTraces {
-  readonly eligibility: Trace;
+  readonly eligibility?: Trace;
   readonly deadline?: Trace;
   readonly amount?: Trace;
 }
@@ -28,7 +30,15 @@ export function explainDecision(
   service: Service,
   decision: DecisionSummary,
   traces: DecisionTraces,
+  eventDate?: string,
 ): string[] {
+  if (decision.eligibility === 'outside_rules' || traces.eligibility === undefined) {
+    const from = decision.rulesFrom ? ` from ${formatDate(decision.rulesFrom)}` : '';
+    const date = eventDate ? `: your date, ${formatDate(eventDate)}, is before that` : '';
+    return [
+      `Not known — we hold rules for “${service.name}”${from}${date}. We cannot tell you whether it applies, by when or how much; check with ${agencyName(catalogue, service)}.`,
+    ];
+  }
   const answers = describeAnswers(catalogue, traces.eligibility.facts);
   const because = answers ? ` because of your answers: ${answers}` : '';
   const lines: string[] = [];
@@ -60,6 +70,10 @@ export function explainDecision(
     );
   }
   return lines;
+}
+
+function agencyName(catalogue: Catalogue, service: Service): string {
+  return catalogue.agencies.get(service.agency)?.name ?? 'the agency';
 }
 
 function basis(catalogue: Catalogue, trace: Trace): string {

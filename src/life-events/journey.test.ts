@@ -74,8 +74,19 @@ test('a journey for an event in 2024 uses the 2024 values; in 2025 the 2025 valu
   });
   const nov2023 = evaluateJourney(catalogue, 'having-a-baby', '2025-11-30', parent).services[0]!;
   assert.equal(nov2023.deadline?.status === 'known' && nov2023.deadline.date, '2026-02-28');
-  // an event before the catalogue's first values is refused clearly
-  assert.throws(() => evaluateJourney(catalogue, 'having-a-baby', '2020-01-01', parent), /before 2024-04-06/);
+  // an event before the catalogue's first values: that service is outside the rules, named with the
+  // date the rules start; the journey is still worked out
+  const early = evaluateJourney(catalogue, 'having-a-baby', '2020-01-01', parent).services[0]!;
+  assert.equal(early.eligibility, 'outside_rules');
+  assert.equal(early.rulesFrom, '2024-04-06');
+  assert.deepEqual(early.missing, []);
+  assert.equal(early.deadline, undefined);
+  assert.equal(early.amount, undefined);
+  assert.deepEqual(early.trace, {});
+  assert.match(
+    early.explanation.join(' '),
+    /Not known — we hold rules for “Claim Child Benefit” from 6 April 2024: your date, 1 January 2020, is before that\./,
+  );
 });
 
 test('decisions explain themselves in words and in a trace', () => {
@@ -92,10 +103,10 @@ test('decisions explain themselves in words and in a trace', () => {
   );
   assert.match(cb!.explanation.join(' '), /Deadline: 1 August 2025\./);
   assert.deepEqual(
-    cb!.trace.eligibility.facts.map((f) => f.id),
+    cb!.trace.eligibility!.facts.map((f) => f.id),
     ['lives_in_uk', 'responsible_for_child'],
   );
-  assert.equal(cb!.trace.eligibility.expression, 'facts.lives_in_uk && facts.responsible_for_child');
+  assert.equal(cb!.trace.eligibility!.expression, 'facts.lives_in_uk && facts.responsible_for_child');
   assert.equal(sg!.eligibility, 'not_eligible');
   assert.equal(sg!.deadline, undefined);
   assert.match(
@@ -199,6 +210,63 @@ test('rule cases pass, and a wrong expectation is reported with its source', () 
   );
 });
 
+test('outside the rules: a case must expect it with the date, and a case expecting it fails when it is not', () => {
+  const cases = loadCatalogue(
+    writeCatalogue({
+      'cases/early.yaml': `
+- name: Born before the rules (expected as such)
+  source: https://www.gov.uk/child-benefit
+  event: having-a-baby
+  eventDate: 2020-01-01
+  facts: { lives_in_uk: true, responsible_for_child: true, child_birth_order: 1 }
+  expect:
+    uk.child_benefit: { eligible: unknown, rulesFrom: 2024-04-06 }
+- name: Born before the rules (expected as "may be")
+  source: https://www.gov.uk/child-benefit
+  event: having-a-baby
+  eventDate: 2020-01-01
+  facts: { lives_in_uk: true, responsible_for_child: true, child_birth_order: 1 }
+  expect:
+    uk.child_benefit: { eligible: unknown, missing: [] }
+- name: Inside the rules, wrongly expected outside
+  source: https://www.gov.uk/child-benefit
+  event: having-a-baby
+  eventDate: 2025-05-01
+  facts: { lives_in_uk: true, responsible_for_child: true, child_birth_order: 1 }
+  expect:
+    uk.child_benefit: { eligible: true, rulesFrom: 2024-04-06 }
+`,
+    }),
+  );
+  assert.deepEqual(
+    runCases(
+      cases,
+      cases.cases.filter((c) => c.file === 'cases/early.yaml'),
+    ).map((f) => [f.index, f.field, f.actual]),
+    [
+      [1, 'rulesFrom', '2024-04-06'],
+      [2, 'rulesFrom', undefined],
+    ],
+  );
+});
+
+test('bulk evaluation: a citizen whose date is before a service’s rules gets outside_rules for it, like a journey', () => {
+  const [early, late] = [
+    ...evaluateMany(catalogue, 'having-a-baby', [
+      { eventDate: '2020-01-01', facts: { ...parent, birth_place: 'singapore' } },
+      { eventDate: '2025-05-01', facts: parent },
+    ]),
+  ];
+  assert.deepEqual(early, {
+    index: 0,
+    services: [
+      { serviceId: 'uk.child_benefit', eligibility: 'outside_rules', missing: [], rulesFrom: '2024-04-06' },
+      { serviceId: 'sg.register_birth', eligibility: 'outside_rules', missing: [], rulesFrom: '2024-04-06' },
+    ],
+  });
+  assert.ok(late && 'services' in late && late.services[0]!.eligibility === 'eligible');
+});
+
 test('bulk evaluation streams one result per citizen, without traces, and isolates bad input', async () => {
   function* citizens(n: number): Generator<CitizenInput> {
     for (let i = 0; i < n; i++) {
@@ -269,7 +337,7 @@ test('bulk evaluation, with its memo, decides for each citizen exactly as a jour
         else if (fact.type === 'date') facts[id] = day(Date.UTC(1950, 0, 1), 27_000);
         else facts[id] = 'An answer';
       }
-      // event dates from 2019 (before some series begin: an error, in its place) to 2026
+      // event dates from 2019 (before some series begin: those services outside the rules) to 2026
       citizens.push({ eventDate: day(Date.UTC(2019, 0, 1), 8 * 365), facts });
     }
     const results = [...evaluateMany(real, event.id, citizens)];
@@ -297,6 +365,7 @@ test('bulk evaluation, with its memo, decides for each citizen exactly as a jour
             serviceId: s.serviceId,
             eligibility: s.eligibility,
             missing: s.missing,
+            ...(s.rulesFrom !== undefined ? { rulesFrom: s.rulesFrom } : {}),
             ...(s.deadline ? { deadline: s.deadline } : {}),
             ...(s.amount ? { amount: s.amount } : {}),
           })),

@@ -279,7 +279,7 @@ test('cases: known events, services of the event, known and valid facts', () => 
   event: having-a-baby
   eventDate: 2025-05-01
   facts: {}
-  expect: { uk.p85: { eligible: true }, uk.child_benefit: { eligible: true, missing: [lives_in_uk, star_sign] } }
+  expect: { uk.p85: { eligible: true }, uk.child_benefit: { eligible: false, missing: [lives_in_uk, star_sign] } }
 `,
   });
   assert.deepEqual(valid, [
@@ -290,7 +290,7 @@ test('cases: known events, services of the event, known and valid facts', () => 
     'cases/bad.yaml: [0].expect: must name at least one service',
     'cases/bad.yaml: [1].expect["uk.p85"]: "uk.p85" is not a service of event "having-a-baby"',
     'cases/bad.yaml: [1].expect["uk.child_benefit"].missing[1]: unknown fact "star_sign"',
-    'cases/bad.yaml: [1].expect["uk.child_benefit"].missing: only an eligibility of unknown has missing facts',
+    'cases/bad.yaml: [1].expect["uk.child_benefit"].missing: a service that is not eligible has no missing facts',
   ]);
 });
 

@@ -5,7 +5,8 @@ import type { Catalogue, RuleCase } from './types.ts';
 /**
  * Run the catalogue's rule cases (`cases/*.yaml`: inputs → expected result, each with the official
  * guidance it comes from) and return every difference. `missing` compares as a set: which facts are
- * needed matters, not the order the engine reads them in. Amounts match to the penny.
+ * needed matters, not the order the engine reads them in. Amounts match to the penny. A service
+ * outside the rules on the case's date must be expected with `rulesFrom` (its date), and only then.
  */
 
 export interface CaseFailure {
@@ -14,12 +15,17 @@ export interface CaseFailure {
   readonly name: string;
   readonly source: string;
   readonly service?: string;
-  readonly field: 'eligible' | 'amount' | 'deadline' | 'missing' | 'error';
+  readonly field: 'eligible' | 'amount' | 'deadline' | 'missing' | 'rulesFrom' | 'error';
   readonly expected: unknown;
   readonly actual: unknown;
 }
 
-const ELIGIBLE = { eligible: true, not_eligible: false, may_be_eligible: 'unknown' } as const;
+const ELIGIBLE = {
+  eligible: true,
+  not_eligible: false,
+  may_be_eligible: 'unknown',
+  outside_rules: 'unknown',
+} as const;
 
 export function runCases(catalogue: Catalogue, cases: readonly RuleCase[] = catalogue.cases): CaseFailure[] {
   const failures: CaseFailure[] = [];
@@ -43,6 +49,9 @@ export function runCases(catalogue: Catalogue, cases: readonly RuleCase[] = cata
       }
       const eligible = ELIGIBLE[decision.eligibility];
       if (eligible !== expected.eligible) fail('eligible', expected.eligible, eligible);
+      // Outside the rules must be expected as such (and from which date), never pass as "may be".
+      if (expected.rulesFrom !== decision.rulesFrom)
+        fail('rulesFrom', expected.rulesFrom, decision.rulesFrom);
       if (expected.amount !== undefined) {
         const amount = decision.amount?.status === 'known' ? decision.amount.value : undefined;
         if (amount === undefined || Math.abs(amount - expected.amount) >= 0.005)

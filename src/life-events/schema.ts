@@ -133,6 +133,8 @@ const expectation = z.strictObject({
   amount: z.number().optional(),
   deadline: isoDate.optional(),
   missing: z.array(identifier).optional(),
+  /** The service is outside the catalogue's rules on the event date, which hold from this date. */
+  rulesFrom: isoDate.optional(),
 });
 export const caseSchema = z.strictObject({
   name: text,

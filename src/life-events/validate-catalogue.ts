@@ -205,8 +205,10 @@ export function validateCatalogue(
             if (!facts.has(id)) at(['expect', serviceId, 'missing', i], `unknown fact "${id}"`);
           });
         }
-        if (expected.missing && expected.eligible !== 'unknown') {
-          at(['expect', serviceId, 'missing'], 'only an eligibility of unknown has missing facts');
+        // An eligible service may still need facts for its deadline or amount; one that is not
+        // eligible needs none.
+        if (expected.missing && expected.eligible === false) {
+          at(['expect', serviceId, 'missing'], 'a service that is not eligible has no missing facts');
         }
       }
       cases.push({ ...ruleCase, file, index });

@@ -181,9 +181,34 @@ describe('event date', () => {
     const res = await post(baby, { eventDate: '2025-09-01', facts: {} });
     assert.equal(res.statusCode, 200);
   });
-  it('before the catalogue’s parameters begin: the evaluator’s error, naming the first date', async () => {
-    const res = await post(baby, { eventDate: '2020-01-01', facts: {} });
-    expectProblem(res, 400, 'bad_request', /sg\.register_birth\.deadline_days\) before 2022-05-29/);
+  it('before some services’ rules begin: 200, those services outside the rules (with the date), the rest worked out', async () => {
+    const res = await post(`${baby}?trace=true`, {
+      eventDate: '2020-01-01',
+      facts: { birth_place: 'singapore', child_is_singapore_citizen: true, parents_married: true },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json() as {
+      services: {
+        serviceId: string;
+        eligibility: string;
+        rulesFrom?: string;
+        trace?: object;
+        explanation: string[];
+      }[];
+    };
+    const by = new Map(body.services.map((s) => [s.serviceId, s]));
+    const sgBirth = by.get('sg.register_birth')!;
+    assert.equal(sgBirth.eligibility, 'outside_rules');
+    assert.equal(sgBirth.rulesFrom, '2022-05-29');
+    assert.deepEqual(sgBirth.trace, {});
+    assert.match(
+      sgBirth.explanation[0]!,
+      /we hold rules for “Register the birth \(LifeSG\)” from 29 May 2022: your date, 1 January 2020, is before that/,
+    );
+    // the Cash Gift's series start in 2015: worked out for a birth in 2020
+    const gift = by.get('sg.baby_bonus_cash_gift')!;
+    assert.equal(gift.eligibility, 'eligible');
+    assert.equal(gift.rulesFrom, undefined);
   });
 });
 

@@ -65,6 +65,7 @@ interface OutService {
   id: string;
   eligibility: string;
   missing?: string[];
+  rulesFrom?: string;
   deadline?: string;
   amount?: { value: number; currency: string; period: string };
 }
@@ -76,6 +77,7 @@ function expected(journey: Journey, id: string | number): Record<string, unknown
     id: s.serviceId,
     eligibility: s.eligibility,
     ...(s.missing.length > 0 ? { missing: [...s.missing] } : {}),
+    ...(s.rulesFrom !== undefined ? { rulesFrom: s.rulesFrom } : {}),
     ...(s.deadline?.status === 'known' ? { deadline: s.deadline.date } : {}),
     ...(s.amount?.status === 'known'
       ? { amount: { value: s.amount.value, currency: s.amount.currency, period: s.amount.period } }
@@ -129,6 +131,34 @@ describe('life-events evaluate', () => {
     assert.deepEqual(cash.missing, ['child_is_singapore_citizen', 'parents_married', 'child_birth_order']);
     assert.ok((unknown!['questions'] as string[]).includes('parents_married'));
     assert.match(r.stderr, /life-events: 2 rows, 0 invalid, [\d.]+ s, [\d,]+ rows\/s/);
+  });
+
+  test('a birth before some services’ rules: those services outside_rules with rulesFrom, the rest worked out, as evaluateJourney', async () => {
+    const path = file(
+      'early.jsonl',
+      `${JSON.stringify({ id: 'early', eventDate: '2021-01-01', facts: SECOND_CHILD })}\n`,
+    );
+    for (const threads of ['1', '2']) {
+      const r = await cli(['evaluate', '--event', 'having_a_baby', '--file', path, '--threads', threads]);
+      assert.equal(r.code, 0, r.stderr);
+      const [early] = lines(r.stdout);
+      assert.deepEqual(
+        early,
+        expected(evaluateJourney(catalogue, 'having_a_baby', '2021-01-01', SECOND_CHILD), 'early'),
+      );
+      const byId = Object.fromEntries((early!['services'] as OutService[]).map((s) => [s.id, s]));
+      assert.deepEqual(byId['sg.register_birth'], {
+        id: 'sg.register_birth',
+        eligibility: 'outside_rules',
+        rulesFrom: '2022-05-29',
+      });
+      assert.deepEqual(byId['sg.baby_bonus_cash_gift']!.amount, {
+        value: 8000,
+        currency: 'SGD',
+        period: 'once',
+      });
+      assert.match(r.stderr, /1 rows, 0 invalid/);
+    }
   });
 
   test('CSV: values converted by fact type, empty cells unknown, the same result as JSON lines', async () => {

@@ -26,7 +26,6 @@ import { tellOnceSection } from '../reports/journey-section.ts';
 import { hubCookieOptions, verifyCsrf } from '../security.ts';
 import { SCHEME_NAMES } from '../sign-in/display.ts';
 import {
-  earliestEventDate,
   eventFacts,
   knownAnswers,
   nextQuestion,
@@ -153,12 +152,12 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     }
   }
 
-  /** The dates the event's date may take: the accepted dates, from the rules' earliest parameter. */
+  /**
+   * The dates the event's date may take: the accepted dates. A date before some services' rules is
+   * accepted too: those steps are "not known" with the date their rules start, the others worked out.
+   */
   function eventDateRange(event: LifeEvent, now: string): { earliest: string; latest: string } {
-    const range = acceptedDates(now, { notFuture: eventDateNotFuture(event) });
-    const rulesFrom = earliestEventDate(catalogue, event);
-    const earliest = [rulesFrom, range.earliest].sort()[1]!;
-    return { earliest, latest: range.latest };
+    return acceptedDates(now, { notFuture: eventDateNotFuture(event) });
   }
 
   /**
@@ -323,7 +322,6 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
         noun,
         { notFuture: event ? eventDateNotFuture(event) : false, today: today() },
       );
-      let earliest: string | undefined;
       if (!date.ok) {
         errorList.push({
           text: date.message,
@@ -331,22 +329,15 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
         });
         fieldErrors['eventDate'] = { text: date.message };
         dateField = date.field;
-      } else if (event) {
-        const min = earliestEventDate(catalogue, event);
-        if (typeof date.value === 'string' && date.value < min) {
-          earliest = formatDate(min);
-          const text = `${noun} must be on or after ${earliest}`;
-          errorList.push({ text, href: '#eventDate-day' });
-          fieldErrors['eventDate'] = { text };
-          dateField = 'all';
-        }
       }
+      // A date before some services' rules is accepted: those steps say from when the rules are held
+      // (eligibility `outside_rules`), and the others are worked out.
       if (errorList.length > 0 || !event || !date.ok) {
         return reply
           .code(400)
           .view(
             'journeys/choose.njk',
-            await chooseContext(accountId, { values, errorList, fieldErrors, dateField, earliest }),
+            await chooseContext(accountId, { values, errorList, fieldErrors, dateField }),
           );
       }
       const saved = await journeys.create({ accountId, eventId: event.id, eventDate: String(date.value) });

@@ -46,7 +46,10 @@ export function knownAnswers(saved: SavedJourney): Record<string, string | numbe
   return out;
 }
 
-/** The earliest event date every parameter the event's services read has a value for. */
+/**
+ * The earliest event date every parameter the event's services read has a value for (before it, some
+ * steps are outside the rules: "not known", with the date their rules start).
+ */
 export function earliestEventDate(catalogue: Catalogue, event: LifeEvent): string {
   let min = '';
   for (const id of event.services) {
@@ -125,7 +128,9 @@ export function stepsView(catalogue: Catalogue, journey: Journey, saved: SavedJo
           ? 'You are likely to be eligible.'
           : d.eligibility === 'may_be_eligible'
             ? 'You may be eligible – we need to know more.'
-            : 'You are not eligible.',
+            : d.eligibility === 'outside_rules'
+              ? `Not known – we hold rules for this step from ${formatDate(d.rulesFrom ?? '')}, after your date. Check with ${d.agency.name}.`
+              : 'You are not eligible.',
       deadline:
         d.deadline?.status === 'known'
           ? { text: `By ${formatDate(d.deadline.date)}`, description: d.deadline.description }

@@ -259,7 +259,18 @@ export const serviceDecisionSchema = {
     country,
     url: { type: 'string' },
     howToApply: { type: 'string' },
-    eligibility: { type: 'string', enum: ['eligible', 'not_eligible', 'may_be_eligible'] },
+    eligibility: {
+      type: 'string',
+      enum: ['eligible', 'not_eligible', 'may_be_eligible', 'outside_rules'],
+      description:
+        '`outside_rules`: the catalogue holds this service’s rules only from `rulesFrom`, after the event’s date; whether it applies is not known (no deadline, no amount). The other services are still worked out.',
+    },
+    rulesFrom: {
+      type: 'string',
+      format: 'date',
+      description:
+        'Only with `outside_rules`: the first date from which the catalogue holds this service’s rules.',
+    },
     missing: {
       type: 'array',
       items: { type: 'string' },
@@ -274,9 +285,9 @@ export const serviceDecisionSchema = {
     },
     trace: {
       type: 'object',
-      description: 'Only with `?trace=true`: one trace per rule that ran.',
+      description:
+        'Only with `?trace=true`: one trace per rule that ran to the end (empty when the service is `outside_rules`).',
       properties: { eligibility: traceSchema, deadline: traceSchema, amount: traceSchema },
-      required: ['eligibility'],
     },
   },
   required: [
