@@ -328,8 +328,13 @@ describe('POST /api/life-events/:eventId/journey', () => {
   it('a date of death in the past, with its registration date, gives the death journey', async () => {
     const j = await journey('death_of_a_loved_one', {
       eventDate: '2025-06-06',
-      facts: { death_place: 'england_wales', death_registration_date: '2025-06-10' },
+      facts: {
+        death_place: 'england_wales',
+        death_certificate_received_date: '2025-06-06',
+        death_registration_date: '2025-06-10',
+      },
     });
+    // Since 9 September 2024 the 5 days run from the register office's receipt of the certificate.
     assert.equal(service(j, 'uk.register_death').deadline?.date, '2025-06-11');
     assert.equal(service(j, 'uk.tell_us_once').deadline?.date, '2025-07-08');
   });

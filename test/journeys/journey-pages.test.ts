@@ -106,6 +106,9 @@ test('having a baby: second child, married parents, Singapore → Baby Bonus S$1
   assert.match(bonus, /Singapore/);
   assert.match(bonus, /Ministry of Social and Family Development/);
   assert.match(bonus, /Likely amount: S\$11,000/);
+  // The instalments for this child's birth order and date of birth (issue 13).
+  assert.match(bonus, /\$3,000 at birth, \$1,500 at 6 months, \$1,500 at 12 months, \$1,000 at 18 months/);
+  assert.match(step(page.html, 'sg.cda_co_matching'), /Likely amount: S\$7,000/);
   assert.match(bonus, /likely to be eligible/);
   assert.match(page.html, /href="https:\/\/www\.madeforfamilies\.gov\.sg\//);
 
@@ -128,14 +131,14 @@ test('having a baby: second child, married parents, Singapore → Baby Bonus S$1
   assert.match(benefit, /Overdue/);
   assert.match(benefit, /We still need to know/);
   assert.match(page.html, /href="\/life-events\/journeys\/[0-9a-f-]+\/questions\?fact=lives_in_uk"/);
-  assert.match(text(page.html), /Progress: 0 done, 11 to do, 3 overdue\./);
+  assert.match(text(page.html), /Progress: 0 done, 12 to do, 3 overdue\./);
 
   // Mark done → Done, and the progress moves.
   const marked = await submit(b, page, '/steps', { step: 'sg.register_birth', done: 'yes' });
   assert.equal(marked.status, 200);
   assert.match(step(marked.html, 'sg.register_birth'), /Done/);
   assert.doesNotMatch(step(marked.html, 'sg.register_birth'), /Overdue/);
-  assert.match(text(marked.html), /Progress: 1 done, 11 to do, 2 overdue\./);
+  assert.match(text(marked.html), /Progress: 1 done, 12 to do, 2 overdue\./);
   // …and back to not done.
   const forms = [...marked.html.matchAll(/<form[^>]*action="([^"]*\/steps)"[\s\S]*?<\/form>/g)];
   const registerForm = forms.find((f) => f[0].includes('value="sg.register_birth"'));
@@ -145,7 +148,7 @@ test('having a baby: second child, married parents, Singapore → Baby Bonus S$1
   // The journey is saved: it is listed with its progress, and resumes.
   const list = await get(b, '/life-events');
   assert.match(text(list.html), /Your journeys/);
-  assert.match(text(list.html), /Having a baby, 1 March 2025 1 done, 11 to do, 2 overdue/);
+  assert.match(text(list.html), /Having a baby, 1 March 2025 1 done, 12 to do, 2 overdue/);
   const resumed = await get(b, new URL(page.url).pathname);
   assert.match(step(resumed.html, 'sg.register_birth'), /Done/);
 
