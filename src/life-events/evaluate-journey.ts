@@ -14,6 +14,7 @@ import {
 import { checkFactValue, dateRangeProblem } from './check-fact-value.ts';
 import { type Eligibility, explainDecision } from './explain-decision.ts';
 import {
+  expressionRulesFrom,
   isOutsideRules,
   OutsideRulesError,
   parametersOn,
@@ -235,19 +236,8 @@ export function decide(
   catalogue?: Catalogue,
   eventDate?: string,
 ): Decision {
-  const checked =
-    catalogue && eventDate
-      ? (expr: CompiledExpression): Outcome => {
-          const outcome = run(expr);
-          if (outcome.status === 'unknown') {
-            const uncovered = uncoveredParameter(catalogue, expr.parameters, eventDate);
-            if (uncovered) throw new OutsideRulesError(uncovered, eventDate);
-          }
-          return outcome;
-        }
-      : run;
   try {
-    return decideWithin(service, checked);
+    return decideWithin(service, run, catalogue, eventDate);
   } catch (error) {
     if (!isOutsideRules(error)) throw error;
     const rulesFrom = catalogue ? serviceRulesFrom(catalogue, service) : error.firstFrom;
@@ -255,8 +245,32 @@ export function decide(
   }
 }
 
-function decideWithin(service: Service, run: (expr: CompiledExpression) => Outcome): Decision {
-  const eligible = run(service.rules.eligibility);
+/** `run`, and an unknown outcome of a rule that may read a parameter not held on the date is outside the rules. */
+function runChecked(
+  expr: CompiledExpression,
+  run: (expr: CompiledExpression) => Outcome,
+  catalogue: Catalogue | undefined,
+  eventDate: string | undefined,
+): Outcome {
+  const outcome = run(expr);
+  if (
+    outcome.status === 'unknown' &&
+    catalogue !== undefined &&
+    eventDate !== undefined &&
+    eventDate < expressionRulesFrom(catalogue, expr)
+  ) {
+    throw new OutsideRulesError(uncoveredParameter(catalogue, expr.parameters, eventDate)!, eventDate);
+  }
+  return outcome;
+}
+
+function decideWithin(
+  service: Service,
+  run: (expr: CompiledExpression) => Outcome,
+  catalogue: Catalogue | undefined,
+  eventDate: string | undefined,
+): Decision {
+  const eligible = runChecked(service.rules.eligibility, run, catalogue, eventDate);
   if (eligible.status === 'known' && eligible.value === false)
     return { eligibility: 'not_eligible', missing: [] };
   const missing = eligible.status === 'unknown' ? [...eligible.missing] : [];
@@ -266,7 +280,7 @@ function decideWithin(service: Service, run: (expr: CompiledExpression) => Outco
   };
   let deadline: ServiceDecision['deadline'];
   if (service.rules.deadline && service.deadline) {
-    const outcome = run(service.rules.deadline);
+    const outcome = runChecked(service.rules.deadline, run, catalogue, eventDate);
     need(outcome);
     deadline =
       outcome.status === 'known'
@@ -275,7 +289,7 @@ function decideWithin(service: Service, run: (expr: CompiledExpression) => Outco
   }
   let amount: ServiceDecision['amount'];
   if (service.rules.amount && service.amount) {
-    const outcome = run(service.rules.amount);
+    const outcome = runChecked(service.rules.amount, run, catalogue, eventDate);
     need(outcome);
     const { currency, period, description } = service.amount;
     amount =

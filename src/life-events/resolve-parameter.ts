@@ -1,5 +1,5 @@
 import { GovbridgeError } from '../kernel/index.ts';
-import type { ParameterKind, ParameterReading, ParameterValue } from '../rules/index.ts';
+import type { CompiledExpression, ParameterKind, ParameterReading, ParameterValue } from '../rules/index.ts';
 import type { Catalogue, Parameter, Service } from './types.ts';
 
 /**
@@ -80,6 +80,22 @@ export function uncoveredParameter(
     if (parameter && parameter.series[0]!.from > date) return parameter;
   }
   return undefined;
+}
+
+const expressionCoverage = new WeakMap<CompiledExpression, string>();
+
+/** The latest first `from` of the parameters an expression may read ('' when it reads none); cached. */
+export function expressionRulesFrom(catalogue: Catalogue, expr: CompiledExpression): string {
+  let from = expressionCoverage.get(expr);
+  if (from === undefined) {
+    from = '';
+    for (const id of expr.parameters) {
+      const first = catalogue.parameters.get(id)?.series[0]?.from ?? '';
+      if (first > from) from = first;
+    }
+    expressionCoverage.set(expr, from);
+  }
+  return from;
 }
 
 const coverage = new WeakMap<Service, string>();
