@@ -150,13 +150,33 @@ describe(`traces (${testDialect()})`, () => {
       assert.equal(link.context.traceId, start.spanContext().traceId);
       assert.equal(link.context.spanId, start.spanContext().spanId);
     }
-    for (const name of ['singpass token', 'singpass userinfo']) {
+    // One trace per login: the later steps' work runs in spans whose parent is login.start, each
+    // linked back to the browser request that ran it; every call to Singpass is inside that trace.
+    const [upstream] = byName(loginSpans, 'login.upstream');
+    const [finish] = byName(loginSpans, 'login.finish');
+    assert.ok(upstream && finish, loginSpans.map((s) => s.name).join(', '));
+    for (const [step, request] of [
+      [upstream, callback],
+      [finish, release],
+    ] as const) {
+      assert.equal(
+        step.parentSpanContext?.spanId,
+        start.spanContext().spanId,
+        `${step.name} under login.start`,
+      );
+      assert.equal(step.spanContext().traceId, start.spanContext().traceId);
+      assert.equal(step.attributes['govbridge.login'], start.attributes['govbridge.login']);
+      const back = step.links.find((l) => l.attributes?.['govbridge.link'] === 'request');
+      assert.equal(back?.context.spanId, request.spanContext().spanId, `${step.name} links to its request`);
+    }
+    for (const name of ['singpass par', 'singpass token', 'singpass userinfo']) {
       const [s] = byName(loginSpans, name);
       assert.ok(s, name);
       assert.equal(s.kind, SpanKind.CLIENT);
-      assert.equal(parentOf(loginSpans, s), callback, `${name} in login.callback`);
-      assert.equal(s.attributes['http.response.status_code'], 200);
+      assert.equal(s.spanContext().traceId, start.spanContext().traceId, `${name} in the login's trace`);
+      assert.equal(s.attributes['http.response.status_code'], name === 'singpass par' ? 201 : 200);
     }
+    assert.equal(parentOf(loginSpans, byName(loginSpans, 'singpass token')[0]!), upstream);
   });
 
   test('Singpass receives the traceparent of each call’s client span', () => {
@@ -264,10 +284,13 @@ describe(`traces (${testDialect()})`, () => {
     const names = calls.map((s) => s.name);
     assert.ok(names.includes('onelogin token_request'), names.join(', '));
     assert.ok(names.includes('onelogin userinfo'), names.join(', '));
-    for (const s of calls.filter((c) => parentOf(spans, c)?.name === 'login.callback')) {
-      assert.equal(s.parentSpanContext?.spanId, callback.spanContext().spanId);
-    }
-    assert.equal(parentOf(spans, byName(spans, 'onelogin token_request')[0]!), callback);
+    // The calls that finish the login run in login.upstream, in the login's trace (under login.start).
+    const [start] = byName(spans, 'login.start');
+    const [upstream] = byName(spans, 'login.upstream');
+    assert.ok(start && upstream, spans.map((s) => s.name).join(', '));
+    assert.equal(parentOf(spans, byName(spans, 'onelogin token_request')[0]!), upstream);
+    assert.equal(parentOf(spans, upstream), start);
+    for (const s of calls) assert.equal(s.spanContext().traceId, start.spanContext().traceId, s.name);
     const text = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes })));
     for (const x of ['Eleanor', 'Whitfield', 'eleanor-whitfield', '?']) assert.ok(!text.includes(x), x);
   });

@@ -36,7 +36,7 @@ import {
   type RefusalLogger,
 } from './refusal.ts';
 import { claimsParameterNames, requestedLevel, resultingAcr } from './requested-assurance.ts';
-import { linkToStart, loginSpan, startTraceOf, tagLogin, withStartTrace } from './tracing.ts';
+import { inLoginTrace, linkToStart, loginSpan, startTraceOf, tagLogin, withStartTrace } from './tracing.ts';
 
 /**
  * The login pipeline, read as a table (in the order a login meets it):
@@ -484,7 +484,10 @@ export class LoginService {
     try {
       let assertion: SchemeAssertion;
       try {
-        assertion = await connector.complete(params, tx);
+        assertion = await inLoginTrace(tx, 'login.upstream', scheme, () => {
+          tagLogin(details.uid, client.clientId);
+          return connector.complete(params, tx);
+        });
       } catch (err) {
         this.#o.observer?.upstream(scheme, 'refused', upstreamSeconds());
         throw err;
@@ -648,9 +651,13 @@ export class LoginService {
     consentId: string | null,
   ): Promise<string> {
     return loginSpan('login.release', result.scheme, async () => {
-      tagLogin((await this.#details(req, res)).uid, client.clientId);
+      const { uid } = await this.#details(req, res);
+      tagLogin(uid, client.clientId);
       linkToStart(result);
-      return this.#releaseNow(req, res, result, client, consentId);
+      return inLoginTrace(result, 'login.finish', result.scheme, () => {
+        tagLogin(uid, client.clientId);
+        return this.#releaseNow(req, res, result, client, consentId);
+      });
     });
   }
 

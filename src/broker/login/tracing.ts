@@ -65,3 +65,46 @@ export function linkToStart(saved: unknown): void {
     span.addLink({ context: started, attributes: { 'govbridge.link': 'login.start' } });
   }
 }
+
+/**
+ * Run one later step of a login in the login's own trace (ADR 17, amended): a span `name` whose parent
+ * is the `login.start` span kept with the login, linked back to the browser request that runs it.
+ * Everything inside — the calls to the national scheme, the release — is then one trace per login,
+ * while each browser request keeps its own trace (whose step span links to `login.start`). Without a
+ * kept `login.start` (tracing off when the login began), `fn` runs in the request's trace as before.
+ */
+export function inLoginTrace<T>(
+  saved: unknown,
+  name: string,
+  scheme: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const { startTrace } = startTraceOf(saved);
+  const started = startTrace
+    ? trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent: startTrace }))
+    : undefined;
+  if (!started || !trace.isSpanContextValid(started)) return fn();
+  const request = trace.getActiveSpan()?.spanContext();
+  return trace.getTracer('govbridge').startActiveSpan(
+    name,
+    {
+      attributes: { 'govbridge.scheme': scheme },
+      links:
+        request && trace.isSpanContextValid(request)
+          ? [{ context: request, attributes: { 'govbridge.link': 'request' } }]
+          : [],
+    },
+    trace.setSpanContext(context.active(), started),
+    async (span) => {
+      try {
+        return await fn();
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        if (isGovbridgeError(err)) span.setAttribute('error.type', err.code);
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
