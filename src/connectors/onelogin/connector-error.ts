@@ -1,4 +1,7 @@
-import { GovbridgeError } from '../../kernel/index.ts';
+import type { GovbridgeError } from '../../kernel/index.ts';
+import { invalidResponse as invalid } from '../http/index.ts';
+
+const ONELOGIN = { scheme: 'onelogin', name: 'GOV.UK One Login' } as const;
 
 /**
  * Errors raised by the One Login connector. Messages say what failed and what a developer can
@@ -9,39 +12,5 @@ export function invalidResponse(
   message: string,
   extra: Record<string, unknown> = {},
 ): GovbridgeError {
-  return new GovbridgeError('upstream_invalid_response', `GOV.UK One Login: ${message}`, {
-    detail: { scheme: 'onelogin', check, ...extra },
-  });
-}
-
-export function upstreamTimeout(check: string, url: string, timeoutMs: number): GovbridgeError {
-  return new GovbridgeError(
-    'upstream_timeout',
-    `GOV.UK One Login did not answer within ${timeoutMs} ms (${check})`,
-    {
-      detail: { scheme: 'onelogin', check, endpoint: safeEndpoint(url) },
-    },
-  );
-}
-
-export function upstreamUnavailable(check: string, url: string, status?: number): GovbridgeError {
-  const what = status === undefined ? 'could not be reached' : `answered HTTP ${status}`;
-  return new GovbridgeError('upstream_unavailable', `GOV.UK One Login ${what} (${check})`, {
-    detail: {
-      scheme: 'onelogin',
-      check,
-      endpoint: safeEndpoint(url),
-      ...(status === undefined ? {} : { status }),
-    },
-  });
-}
-
-/** Origin and path only: query strings may hold codes or state. */
-function safeEndpoint(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return 'invalid-url';
-  }
+  return invalid(ONELOGIN, check, message, extra);
 }

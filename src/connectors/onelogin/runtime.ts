@@ -1,8 +1,8 @@
 import { importJWK, type JWK } from 'jose';
 import { type Clock, GovbridgeError, systemClock } from '../../kernel/index.ts';
-import { CachedDocument } from './cached-document.ts';
+import { CachedDocument, type CachePolicy } from '../http/index.ts';
 import { invalidResponse } from './connector-error.ts';
-import type { HttpClient } from './http-client.ts';
+import { type HttpClient, oneLoginUpstream } from './http-client.ts';
 import {
   type DidDocument,
   type Discovery,
@@ -51,14 +51,25 @@ export interface ConnectorRuntime {
   readonly publicJwk: JWK;
   readonly clock: Clock;
   readonly http: HttpClient;
-  /** The JWKS cache, created on first use from the discovery document's `jwks_uri`. */
-  jwks(): Promise<CachedDocument<Jwks>>;
+  /** The JWKS, from the discovery document's `jwks_uri`. */
+  readonly jwks: CachedDocument<Jwks>;
   readonly did: CachedDocument<DidDocument>;
   discovery(): Promise<Discovery>;
   signingKey(): Promise<CryptoKey>;
 }
 
 const HOUR = 3600;
+/**
+ * Following the docs ("Cache the discovery document", "Caching the JWKS document", "Cache the DID
+ * document"): per `Cache-Control`, and when a refresh fails the cached copy stays trusted until a
+ * refresh succeeds.
+ */
+const POLICY: CachePolicy = {
+  defaultTtlSeconds: HOUR,
+  minTtlSeconds: 60,
+  minRefreshIntervalSeconds: 30,
+  staleOnError: true,
+};
 
 export function createRuntime(options: OneLoginConnectorOptions): ConnectorRuntime {
   const signing = options.keys.signing;
@@ -98,13 +109,14 @@ export function createRuntime(options: OneLoginConnectorOptions): ConnectorRunti
     userAgent: options.userAgent ?? 'govbridge-onelogin-connector/0.1.0',
   };
   const discoveryUrl = `${options.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  const upstream = oneLoginUpstream(http);
   // "You should cache the discovery document"; at least an hour whatever the header says.
   const discoveryDoc = new CachedDocument<Discovery>({
-    http,
+    upstream,
     url: discoveryUrl,
     check: 'discovery',
     clock,
-    policy: { defaultTtlSeconds: HOUR, minTtlSeconds: HOUR, minRefreshIntervalSeconds: 60 },
+    policy: { ...POLICY, minTtlSeconds: HOUR, minRefreshIntervalSeconds: 60 },
     parse: (body) => {
       const doc = parseWith(discoverySchema, body, 'discovery', 'The discovery document');
       if (doc.issuer !== options.issuer) {
@@ -119,7 +131,6 @@ export function createRuntime(options: OneLoginConnectorOptions): ConnectorRunti
       return doc;
     },
   });
-  let jwksDoc: CachedDocument<Jwks> | undefined;
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, ...publicPart } = signing;
   let keyPromise: Promise<CryptoKey> | undefined;
 
@@ -133,26 +144,20 @@ export function createRuntime(options: OneLoginConnectorOptions): ConnectorRunti
     clock,
     http,
     discovery: () => discoveryDoc.get(),
-    jwks: async () => {
-      if (!jwksDoc) {
-        const discovery = await discoveryDoc.get();
-        jwksDoc ??= new CachedDocument<Jwks>({
-          http,
-          url: discovery.jwks_uri,
-          check: 'jwks',
-          clock,
-          policy: { defaultTtlSeconds: HOUR, minTtlSeconds: 60, minRefreshIntervalSeconds: 30 },
-          parse: (body) => parseWith(jwksSchema, body, 'jwks', 'The JWKS document'),
-        });
-      }
-      return jwksDoc;
-    },
+    jwks: new CachedDocument<Jwks>({
+      upstream,
+      url: async () => (await discoveryDoc.get()).jwks_uri,
+      check: 'jwks',
+      clock,
+      policy: POLICY,
+      parse: (body) => parseWith(jwksSchema, body, 'jwks', 'The JWKS document'),
+    }),
     did: new CachedDocument<DidDocument>({
-      http,
+      upstream,
       url: options.didUrl,
       check: 'did_document',
       clock,
-      policy: { defaultTtlSeconds: HOUR, minTtlSeconds: 60, minRefreshIntervalSeconds: 30 },
+      policy: POLICY,
       parse: (body) => parseWith(didDocumentSchema, body, 'did_document', 'The DID document'),
     }),
     signingKey: () => {

@@ -1,8 +1,8 @@
 import { decodeProtectedHeader, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import { GovbridgeError } from '../../kernel/index.ts';
 import type { OneLoginAssertion } from '../../trust/index.ts';
+import { findWithRefresh, importPublicKey } from '../http/index.ts';
 import { invalidResponse } from './connector-error.ts';
-import { importPublicKey } from './import-key.ts';
 import { confidenceRank } from './parse-vtr.ts';
 import type { ConnectorRuntime } from './runtime.ts';
 import { coreIdentityVcSchema, type DidDocument, parseWith } from './schemas.ts';
@@ -45,12 +45,7 @@ export async function verifyCoreIdentity(
   }
   const controllerId = kid.slice(0, hash);
 
-  let doc = await rt.did.get();
-  let method = findMethod(doc, kid);
-  if (!method) {
-    doc = await rt.did.refresh();
-    method = findMethod(doc, kid);
-  }
+  const { found: method, value: doc } = await findWithRefresh(rt.did, (d) => findMethod(d, kid));
   checkController(doc, controllerId);
   if (!method) {
     throw invalidResponse(

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
 import { GovbridgeError } from '../../kernel/index.ts';
+import { findWithRefresh, importPublicKey } from '../http/index.ts';
 import { invalidResponse } from './connector-error.ts';
-import { importPublicKey } from './import-key.ts';
 import type { ConnectorRuntime } from './runtime.ts';
 
 /** ID tokens are ES256 by default, RS256 if registered ("Understand your ID token"); nothing else. */
@@ -101,9 +101,7 @@ async function keyFor(
   alg: string | undefined,
 ): Promise<CryptoKey> {
   if (kid === undefined) throw invalidResponse('id_token_kid', 'the ID token header has no kid');
-  const cache = await rt.jwks();
-  let jwk = (await cache.get()).keys.find((k) => k.kid === kid);
-  if (!jwk) jwk = (await cache.refresh()).keys.find((k) => k.kid === kid);
+  const { found: jwk } = await findWithRefresh(rt.jwks, (jwks) => jwks.keys.find((k) => k.kid === kid));
   if (!jwk)
     throw invalidResponse('id_token_kid', "the ID token kid is not in One Login's JWKS (do not trust it)");
   if (jwk.alg !== undefined && jwk.alg !== alg) {

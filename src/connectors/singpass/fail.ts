@@ -1,4 +1,7 @@
-import { GovbridgeError } from '../../kernel/index.ts';
+import type { GovbridgeError } from '../../kernel/index.ts';
+import { invalidResponse as invalid } from '../http/index.ts';
+
+const SINGPASS = { scheme: 'singpass', name: 'Singpass' } as const;
 
 /**
  * Failures of a Singpass exchange. Messages say what to look at and never carry tokens, keys or
@@ -9,9 +12,7 @@ export function invalidResponse(
   message: string,
   extra: Record<string, unknown> = {},
 ): GovbridgeError {
-  return new GovbridgeError('upstream_invalid_response', `Singpass: ${message}`, {
-    detail: { scheme: 'singpass', check, ...extra },
-  });
+  return invalid(SINGPASS, check, message, extra);
 }
 
 /** Only a short OAuth error code taken from a response may be echoed (RFC 6749 §5.2 charset). */

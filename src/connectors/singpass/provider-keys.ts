@@ -1,6 +1,7 @@
-import { importJWK, type JWK } from 'jose';
+import type { JWK } from 'jose';
+import { CachedDocument, findWithRefresh, importPublicKey } from '../http/index.ts';
 import { invalidResponse } from './fail.ts';
-import { fetchUpstream, parseJsonObject } from './fetch-upstream.ts';
+import { singpassUpstream } from './fetch-upstream.ts';
 import type { ConnectorDeps, ProviderMetadata } from './types.ts';
 
 /**
@@ -9,8 +10,8 @@ import type { ConnectorDeps, ProviderMetadata } from './types.ts';
  * cannot make us hammer Singpass. Only P-256 keys usable for ES256 are considered (the algorithm is
  * pinned, see open-sealed-jwt.ts).
  */
-const TTL_MS = 60 * 60 * 1000;
-const COOLDOWN_MS = 10_000;
+const HOUR = 3600;
+const COOLDOWN_SECONDS = 10;
 
 export type ProviderKeys = (kid: string | undefined) => Promise<CryptoKey | Uint8Array>;
 
@@ -18,21 +19,24 @@ export function createProviderKeys(
   deps: ConnectorDeps,
   metadata: () => Promise<ProviderMetadata>,
 ): ProviderKeys {
-  let cached: { keys: JWK[]; fetchedAt: number } | undefined;
-  // Imported once per fetched key (a refresh brings new objects, imported afresh).
-  const imported = new WeakMap<JWK, Promise<CryptoKey | Uint8Array>>();
-
-  const refresh = async (): Promise<JWK[]> => {
-    const { jwks_uri } = await metadata();
-    const { response, body } = await fetchUpstream(deps, 'jwks', jwks_uri, {
-      headers: { accept: 'application/json' },
-    });
-    const keys = parseJsonObject(body)?.keys;
-    if (response.status !== 200 || !Array.isArray(keys))
-      throw invalidResponse('jwks', 'the JWKS could not be read.');
-    cached = { keys: keys as JWK[], fetchedAt: deps.clock.now().getTime() };
-    return cached.keys;
-  };
+  const jwks = new CachedDocument<JWK[]>({
+    upstream: singpassUpstream(deps),
+    url: async () => (await metadata()).jwks_uri,
+    check: 'jwks',
+    clock: deps.clock,
+    policy: {
+      defaultTtlSeconds: HOUR,
+      minTtlSeconds: HOUR,
+      maxTtlSeconds: HOUR,
+      minRefreshIntervalSeconds: COOLDOWN_SECONDS,
+      staleOnError: false,
+    },
+    parse: (body) => {
+      const keys = (body as { keys?: unknown } | undefined)?.keys;
+      if (!Array.isArray(keys)) throw invalidResponse('jwks', 'the JWKS could not be read.');
+      return keys as JWK[];
+    },
+  });
 
   const usable = (keys: readonly JWK[], kid: string | undefined): JWK | undefined =>
     keys.find(
@@ -45,21 +49,9 @@ export function createProviderKeys(
     );
 
   return async (kid) => {
-    const fresh = cached !== undefined && deps.clock.now().getTime() - cached.fetchedAt < TTL_MS;
-    let jwk = fresh ? usable(cached!.keys, kid) : undefined;
-    if (
-      jwk === undefined &&
-      (cached === undefined || deps.clock.now().getTime() - cached.fetchedAt > COOLDOWN_MS || !fresh)
-    ) {
-      jwk = usable(await refresh(), kid);
-    }
-    if (jwk === undefined)
+    const { found } = await findWithRefresh(jwks, (keys) => usable(keys, kid));
+    if (found === undefined)
       throw invalidResponse('signing_key', 'no Singpass ES256 key matches the token kid.');
-    let key = imported.get(jwk);
-    if (key === undefined) {
-      key = importJWK(jwk, 'ES256');
-      imported.set(jwk, key);
-    }
-    return key;
+    return importPublicKey(found, 'ES256');
   };
 }

@@ -1,9 +1,9 @@
 import { importJWK, type JWK } from 'jose';
 
 /**
- * Public keys imported once per JWK object: the JWKS and the DID document are cached (and replaced
- * by new objects when fetched again), so every login would otherwise import the same key anew —
- * an import costs about as much as the signature check it serves.
+ * Public keys imported once per JWK object: key sets and DID documents are cached (and replaced by
+ * new objects when fetched again), so every login would otherwise import the same key anew — an
+ * import costs about as much as the signature check it serves.
  */
 const imported = new WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>();
 
