@@ -8,6 +8,8 @@ const allowed = {
   config: ['kernel'],
   trust: ['kernel'],
   rules: ['kernel'],
+  // Locales, message catalogues, Intl formatting, locale negotiation (issue 12; ADR 19).
+  i18n: ['kernel'],
   storage: ['kernel', 'config'],
   policy: ['kernel', 'trust'],
   ledger: ['kernel', 'storage'],
@@ -25,6 +27,7 @@ const allowed = {
   web: [
     'kernel',
     'config',
+    'i18n',
     'trust',
     'rules',
     'policy',
@@ -65,6 +68,8 @@ const libraryRules = [
   ['cel-js', ['rules'], '^node_modules/@marcbachmann/cel-js/'],
   // prom-client stays behind observability/ (ADR 14): modules report through observer interfaces.
   ['prom-client', ['observability'], '^node_modules/prom-client/'],
+  // ICU messages stay behind i18n/: pages call t(key, values), never intl-messageformat.
+  ['intl-messageformat', ['i18n'], '^node_modules/(intl-messageformat|@formatjs)/'],
   // Traces (ADR 17): the OpenTelemetry API where spans are made; the SDK and exporters only in
   // observability/ (and the composition root, exempt below).
   [
@@ -81,7 +86,7 @@ const libraryRules = [
   severity: 'error',
   from: {
     path: '^src/',
-    pathNot: [`^src/(${where.join('|')})/`, '^src/(app|server)\\.ts$', '\\.test\\.ts$'],
+    pathNot: [`^src/(${where.join('|')})/`, '^src/app/', '^src/server\\.ts$', '\\.test\\.ts$'],
   },
   to: { path: to },
 }));

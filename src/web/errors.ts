@@ -1,9 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.ts';
+import { loadCatalogues, type Translate } from '../i18n/index.ts';
 import { type ErrorCode, type GovbridgeError, isGovbridgeError, publicView } from '../kernel/index.ts';
 import { pathOnly } from './logging.ts';
 import { contentSecurityPolicyHeader } from './security.ts';
-import type { Views } from './views.ts';
+import type { ViewContext, Views } from './views.ts';
 
 /**
  * The one error → response mapping of the hub (FormSG's lesson: map once, on a stable code).
@@ -172,98 +173,85 @@ export function toPublicError(thrown: unknown): PublicError {
 interface PageContent {
   pageTitle: string;
   heading: string;
-  paragraphs: string[];
+  /** `lang` marks a paragraph left in English on a page in another language (an exposed message). */
+  paragraphs: { text: string; lang?: string }[];
   links: { href: string; text: string }[];
 }
 
-/** The GOV.UK wording for each kind of error page (service-manual error page patterns). */
-function pageContent(e: PublicError, request: FastifyRequest): PageContent {
-  const start = { href: '/', text: 'Go to the govbridge start page' };
+/** Our own fixed sentences an error may carry, and their messages in every language. */
+const FIXED_MESSAGES: Record<string, string> = {
+  'You need to sign in to use this page.': 'errors.unauthorized.text',
+  'You do not have permission to use this page.': 'errors.forbidden.text',
+  'The request could not be understood.': 'errors.badRequest.text',
+};
+
+/** The GOV.UK wording for each kind of error page (service-manual error page patterns), in `t`'s language. */
+function pageContent(e: PublicError, request: FastifyRequest, t: Translate, locale: string): PageContent {
+  const start = { href: '/', text: t('errors.start') };
+  const retry = (fallback: { href: string; text: string }[]) =>
+    e.retryUrl ? [{ href: e.retryUrl, text: t('errors.tryAgain') }, ...fallback] : fallback;
+  // An exposed message is written in English by the module that raised it: say so on other pages.
+  const exposed = (): { text: string; lang?: string } => {
+    const key = FIXED_MESSAGES[e.message];
+    if (key) return { text: t(key) };
+    return locale === 'en' ? { text: e.message } : { text: e.message, lang: 'en' };
+  };
+  const titled = (title: string, rest: Omit<PageContent, 'pageTitle' | 'heading'>, heading = title) => ({
+    pageTitle: title,
+    heading,
+    ...rest,
+  });
   if (e.code === 'csrf_invalid') {
-    return {
-      pageTitle: 'This form has expired',
-      heading: 'This form has expired',
-      paragraphs: [
-        'We could not accept what you sent because the form had expired or had already been sent. This can happen if you left the page open for a long time, used the back button, or had the form open in more than one tab.',
-        'Your answers have not been saved.',
-      ],
-      links: [{ href: formPageOf(request), text: 'Go back to the form and try again' }, start],
-    };
+    return titled(t('errors.expired.title'), {
+      paragraphs: [{ text: t('errors.expired.text') }, { text: t('errors.expired.notSaved') }],
+      links: [{ href: formPageOf(request), text: t('errors.expired.back') }, start],
+    });
   }
   switch (e.status) {
     case 404:
-      return {
-        pageTitle: 'Page not found',
-        heading: 'Page not found',
-        paragraphs: [
-          'If you typed the web address, check it is correct.',
-          'If you pasted the web address, check you copied the entire address.',
-        ],
+      return titled(t('errors.notFound.title'), {
+        paragraphs: [{ text: t('errors.notFound.typed') }, { text: t('errors.notFound.pasted') }],
         links: [start],
-      };
+      });
     case 401:
     case 403:
-      return {
-        pageTitle: 'You cannot use this page',
-        heading: 'You cannot use this page',
-        paragraphs: [e.message],
-        links: [start],
-      };
+      return titled(t('errors.forbidden.title'), { paragraphs: [exposed()], links: [start] });
     case 413:
-      return {
-        pageTitle: 'What you sent is too large',
-        heading: 'What you sent is too large',
-        paragraphs: ['Go back and send less information, or a smaller file.'],
+      return titled(t('errors.tooLarge.title'), {
+        paragraphs: [{ text: t('errors.tooLarge.text') }],
         links: [start],
-      };
+      });
     case 429:
-      return {
-        pageTitle: 'Too many attempts',
-        heading: 'Sorry, there have been too many attempts',
-        paragraphs: ['Wait a few minutes and try again.'],
-        links: [start],
-      };
+      return titled(
+        t('errors.tooMany.title'),
+        { paragraphs: [{ text: t('errors.tooMany.text') }], links: [start] },
+        t('errors.tooMany.heading'),
+      );
     case 503:
     case 504:
       if (e.code === 'database_unavailable') {
         // GOV.UK "service unavailable" pattern (design-system.service.gov.uk/patterns/
         // service-unavailable-pages/): say it is unavailable and when to come back, nothing more.
-        return {
-          pageTitle: 'Sorry, the service is unavailable',
-          heading: 'Sorry, the service is unavailable',
-          paragraphs: [
-            'You will be able to use the service again in a few minutes.',
-            'If you were sending information, it may not have been saved. Try again in a few minutes.',
-          ],
-          links: e.retryUrl ? [{ href: e.retryUrl, text: 'Try again' }, start] : [start],
-        };
+        return titled(t('errors.unavailable.title'), {
+          paragraphs: [{ text: t('errors.unavailable.soon') }, { text: t('errors.unavailable.notSaved') }],
+          links: retry([start]),
+        });
       }
-      return {
-        pageTitle: 'Sorry, the service is unavailable',
-        heading: 'Sorry, the service is unavailable',
+      return titled(t('errors.unavailable.title'), {
         paragraphs: [
-          e.status === 504
-            ? 'A service we depend on took too long to answer.'
-            : 'A service we depend on is not available at the moment.',
-          'Try again in a few minutes.',
+          { text: e.status === 504 ? t('errors.unavailable.timeout') : t('errors.unavailable.down') },
+          { text: t('errors.unavailable.tryLater') },
         ],
-        links: e.retryUrl ? [{ href: e.retryUrl, text: 'Try again' }, start] : [start],
-      };
+        links: retry([start]),
+      });
     default:
       if (e.status >= 500) {
-        return {
-          pageTitle: 'Sorry, there is a problem with the service',
-          heading: 'Sorry, there is a problem with the service',
-          paragraphs: ['Try again later.', 'We have not saved your answers.'],
+        return titled(t('errors.internal.title'), {
+          paragraphs: [{ text: t('errors.internal.tryLater') }, { text: t('errors.internal.notSaved') }],
           links: [start],
-        };
+        });
       }
-      return {
-        pageTitle: 'There is a problem with your request',
-        heading: 'There is a problem with your request',
-        paragraphs: [e.message],
-        links: [start],
-      };
+      return titled(t('errors.badRequest.title'), { paragraphs: [exposed()], links: [start] });
   }
 }
 
@@ -357,7 +345,25 @@ export interface ErrorResponseObserver {
   responded(code: string, status: number): void;
 }
 
-export function createErrorResponder(views: Views, observer?: ErrorResponseObserver): ErrorResponder {
+/** The language of an error page: its view context (locale, htmlLang, switcher) and messages. */
+export type ErrorPageLanguage = (request: FastifyRequest) => {
+  context: ViewContext & { locale: string };
+  t: Translate;
+};
+
+const englishOnly = (() => {
+  let t: Translate | undefined;
+  return () => {
+    t ??= loadCatalogues().translator('en');
+    return { context: { locale: 'en', htmlLang: 'en' }, t };
+  };
+})();
+
+export function createErrorResponder(
+  views: Views,
+  observer?: ErrorResponseObserver,
+  language: ErrorPageLanguage = englishOnly,
+): ErrorResponder {
   return {
     send(err, request, reply) {
       const e = toPublicError(err);
@@ -389,10 +395,12 @@ export function createErrorResponder(views: Views, observer?: ErrorResponseObser
       if (wantsProblemJson(request)) {
         return reply.type('application/problem+json; charset=utf-8').send(JSON.stringify(problemJson(e)));
       }
-      const content = pageContent(e, request);
+      const { context, t } = language(request);
+      const content = pageContent(e, request, t, context.locale);
       let html: string;
       try {
         html = views.render('error.njk', {
+          ...context,
           ...content,
           reference: e.status >= 500 ? String(request.id) : undefined,
         });

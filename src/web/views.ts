@@ -3,6 +3,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
+import {
+  type Catalogues,
+  formatDate,
+  loadCatalogues,
+  type MessageValues,
+  type RenderLocale,
+} from '../i18n/index.ts';
 
 /**
  * The one Nunjucks environment of the hub.
@@ -34,6 +41,8 @@ export interface ViewsOptions {
   noCache?: boolean;
   /** Exposed to every template as `assetVersion`; appended to asset URLs so they can be cached for a year. */
   assetVersion?: string;
+  /** The message catalogues behind `t()`; loaded (and checked) from `src/i18n/messages/` if not given. */
+  catalogues?: Catalogues;
 }
 
 export function createViews(options: ViewsOptions = {}): Views {
@@ -46,6 +55,11 @@ export function createViews(options: ViewsOptions = {}): Views {
   env.addGlobal('serviceName', 'govbridge');
   env.addGlobal('assetVersion', options.assetVersion ?? computeAssetVersion());
   env.addGlobal('csrfField', csrfField);
+  const catalogues = options.catalogues ?? loadCatalogues();
+  env.addGlobal('t', translateGlobal(catalogues));
+  env.addFilter('dateInWords', function dateInWords(this: LookupContext, value: unknown) {
+    return typeof value === 'string' ? formatDate(value, localeOf(this)) : value;
+  });
   return {
     env,
     addPath(dir: string) {
@@ -62,6 +76,26 @@ export function createViews(options: ViewsOptions = {}): Views {
     render(template: string, context: ViewContext = {}) {
       return env.render(template, context);
     },
+  };
+}
+
+interface LookupContext {
+  lookup(name: string): unknown;
+}
+
+/** The page's language: the context's `locale` (set by reply.view for translated pages), else English. */
+function localeOf(context: LookupContext): RenderLocale {
+  const locale = context.lookup('locale');
+  return typeof locale === 'string' && (locale === 'cy' || locale === 'en-XA') ? locale : 'en';
+}
+
+/**
+ * `{{ t("key", { name: value }) }}`: a message in the page's language (its `locale`, English when
+ * none). The result is plain text, escaped like any other value.
+ */
+function translateGlobal(catalogues: Catalogues) {
+  return function t(this: LookupContext, key: string, values?: MessageValues): string {
+    return catalogues.translator(localeOf(this))(key, values);
   };
 }
 

@@ -66,7 +66,7 @@ describe(`UK demo with Singpass, in Chromium (${testDialect()})`, () => {
         /from Singapore to a service in the United Kingdom/,
       );
       assert.deepEqual((await j.tableRow('Full name')).slice(1), ['TEO KAI MING DANIEL']);
-      assert.deepEqual((await j.tableRow('Date of birth')).slice(1), ['1979-08-22']);
+      assert.deepEqual((await j.tableRow('Date of birth')).slice(1), ['22 August 1979']);
 
       // A post without a decision (no button's value): the consent page's error state.
       await j.submitWithoutButton('form[action$="/consent"]');

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LoginService, UpstreamResult, VerifiedAttributes } from '../../broker/index.ts';
 import type { Config } from '../../config/index.ts';
+import { countryName } from '../../i18n/index.ts';
 import { GovbridgeError, isGovbridgeError } from '../../kernel/index.ts';
 import { attributeCatalogue, type SchemeId, type TrustFramework } from '../../trust/index.ts';
 import { bindingCookieName, setAccountCookie } from '../account/account-cookie.ts';
 import { safeReturnPath } from '../account/account-routes.ts';
 import { verifyCsrf } from '../security.ts';
-import { COUNTRY_NAMES, claimLabel, displayClaim, SCHEME_COUNTRY, SCHEME_NAMES } from './display.ts';
+import { claimLabel, displayClaim, SCHEME_COUNTRY, SCHEME_NAMES } from './display.ts';
 
 /**
  * The person's side of a relying party's login:
@@ -73,7 +74,7 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
       if (view.idpHint) {
         return redirect(reply, await startOrExplain(login, req, reply, view.idpHint, view.uid));
       }
-      return reply.view('sign-in/choose-scheme.njk', chooserContext(view));
+      return reply.view('sign-in/choose-scheme.njk', chooserContext(view, req));
     },
   );
 
@@ -85,9 +86,11 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
       const scheme = req.body?.scheme;
       if (scheme !== 'singpass' && scheme !== 'onelogin') {
         return reply.code(400).view('sign-in/choose-scheme.njk', {
-          ...chooserContext(view),
-          errorList: [{ text: 'Select how you want to prove your identity', href: '#scheme' }],
-          schemeError: 'Select how you want to prove your identity',
+          ...chooserContext(view, req),
+          errorList: [{ text: req.t('signIn.chooser.error'), href: '#scheme' }],
+          schemeError: req.t('signIn.chooser.error'),
+          // The switcher goes to the chooser itself (this page answers a post).
+          languageSwitchPath: `/interaction/${view.uid}`,
         });
       }
       return redirect(reply, await startOrExplain(login, req, reply, scheme, view.uid));
@@ -186,7 +189,7 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
     { schema: { params: uidParam } },
     async (req, reply) => {
       const pending = await login.pendingResult(...raw(req, reply));
-      return reply.view('sign-in/consent.njk', consentContext(pending, catalogue));
+      return reply.view('sign-in/consent.njk', consentContext(pending, catalogue, req));
     },
   );
 
@@ -198,8 +201,8 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
       if (decision !== 'agree' && decision !== 'decline') {
         const pending = await login.pendingResult(...raw(req, reply));
         return reply.code(400).view('sign-in/consent.njk', {
-          ...consentContext(pending, catalogue),
-          errorList: [{ text: 'Choose whether to share your details', href: '#decision' }],
+          ...consentContext(pending, catalogue, req),
+          errorList: [{ text: req.t('signIn.consent.error'), href: '#decision' }],
         });
       }
       return redirect(reply, await login.decide(...raw(req, reply), decision === 'agree'));
@@ -243,20 +246,22 @@ function withRetry(err: unknown, uid: string, scheme: SchemeId): unknown {
   return err;
 }
 
-function chooserContext(view: Awaited<ReturnType<LoginService['describe']>>) {
+/** A country in running text ("the United Kingdom", "y Deyrnas Unedig"), in the request's language. */
+function countryInText(req: FastifyRequest, code: string): string {
+  return req.t('country.name', { code, name: countryName(code, req.locale) });
+}
+
+function chooserContext(view: Awaited<ReturnType<LoginService['describe']>>, req: FastifyRequest) {
   return {
-    pageTitle: 'How do you want to prove your identity?',
+    pageTitle: req.t('signIn.chooser.title'),
     uid: view.uid,
     rpName: view.client.name,
     agency: view.client.agency,
-    country: COUNTRY_NAMES[view.client.country],
+    country: countryInText(req, view.client.country),
     schemes: view.schemes.map((s) => ({
       value: s,
       text: SCHEME_NAMES[s],
-      hint:
-        s === 'singpass'
-          ? 'Singapore’s national digital identity, for Singapore citizens, permanent residents and foreigners with a Singpass account'
-          : 'The UK government’s sign-in and identity service',
+      hint: req.t(s === 'singpass' ? 'signIn.chooser.singpassHint' : 'signIn.chooser.oneloginHint'),
     })),
     unreachable: view.schemes.length === 0,
   };
@@ -269,34 +274,42 @@ function consentContext(
     result: UpstreamResult;
   },
   catalogue: ReturnType<typeof attributeCatalogue>,
+  req: FastifyRequest,
 ) {
   const { client, result } = pending;
   const from = SCHEME_COUNTRY[result.scheme] ?? '';
+  const { t, locale } = req;
+  const label = (claim: string) => claimLabel(claim, catalogue[claim]?.description, t);
   return {
-    pageTitle:
-      result.attributes.length > 0 ? `Share your details with ${client.name}?` : `Continue to ${client.name}`,
+    pageTitle: t(
+      result.attributes.length > 0 ? 'signIn.consent.titleShare' : 'signIn.consent.titleContinue',
+      { rpName: client.name },
+    ),
     uid: pending.uid,
     rpName: client.name,
     agency: client.agency,
-    serviceCountry: COUNTRY_NAMES[client.country] ?? client.country,
+    serviceCountry: countryInText(req, client.country),
+    serviceCode: client.country,
+    serviceCountryName: countryName(client.country, locale),
     purpose: client.purpose,
     schemeName: SCHEME_NAMES[result.scheme],
     crossBorder: from !== client.country,
-    fromCountry: COUNTRY_NAMES[from] ?? from,
+    fromCode: from,
+    fromCountryName: countryName(from, locale),
     attributes: result.attributes.map((a) => ({
       name: a,
-      label: claimLabel(a, catalogue[a]?.description),
-      value: displayClaim(result.claims[a], a),
+      label: label(a),
+      value: displayClaim(result.claims[a], a, { locale, t }),
     })),
     // What the relying party asked for that this scheme cannot provide here (not asked for upstream).
     unavailable: (result.unavailable ?? []).map((a) => ({
       name: a,
-      label: claimLabel(a, catalogue[a]?.description),
+      label: label(a),
     })),
     // What the release policy withheld, and why (never the values: they are not kept).
     withheld: (result.withheld ?? []).map((w) => ({
       name: w.attribute,
-      label: claimLabel(w.attribute, catalogue[w.attribute]?.description),
+      label: label(w.attribute),
       reason: w.reason,
       policies: w.policies.join(', '),
     })),
