@@ -1,6 +1,6 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { GovbridgeError, readTextLimited, UPSTREAM_MAX_BODY_BYTES } from '../../kernel/index.ts';
-import { invalidResponse, type Upstream, upstreamTimeout, upstreamUnavailable } from './upstream.ts';
+import { invalidResponse, type Upstream } from './upstream.ts';
 
 export interface UpstreamText {
   /** Status and headers; the body is already read into `body`. */
@@ -117,15 +117,27 @@ async function fetchTraced(
     response = await upstream.fetch(url, { ...init, headers, signal, redirect: upstream.redirect });
     if (response.status >= 500) {
       await response.body?.cancel();
-      throw upstreamUnavailable(upstream, check, url, response.status);
+      throw unreachable(upstream, check, url, 'upstream_unavailable', `answered HTTP ${response.status}`, {
+        status: response.status,
+      });
     }
     body = await readTextLimited(response, UPSTREAM_MAX_BODY_BYTES);
   } catch (err) {
     if (err instanceof GovbridgeError) throw err;
     const timedOut = signal.aborted || (err instanceof Error && err.name === 'TimeoutError');
     throw timedOut
-      ? upstreamTimeout(upstream, check, url, err)
-      : upstreamUnavailable(upstream, check, url, undefined, err);
+      ? unreachable(
+          upstream,
+          check,
+          url,
+          'upstream_timeout',
+          `did not answer within ${upstream.timeoutMs} ms`,
+          {
+            timeoutMs: upstream.timeoutMs,
+          },
+          err,
+        )
+      : unreachable(upstream, check, url, 'upstream_unavailable', 'could not be reached', {}, err);
   }
   if (body === undefined) {
     throw invalidResponse(
@@ -139,4 +151,32 @@ async function fetchTraced(
     );
   }
   return { response, body };
+}
+
+/**
+ * No usable answer. `detail.check` and `detail.endpoint` name the call; `detail.url` is its origin
+ * and path only (a query may hold codes or state).
+ */
+function unreachable(
+  upstream: Upstream,
+  check: string,
+  url: string,
+  code: 'upstream_timeout' | 'upstream_unavailable',
+  what: string,
+  extra: Record<string, unknown>,
+  cause?: unknown,
+): GovbridgeError {
+  return new GovbridgeError(code, `${upstream.name} ${check} ${what}.`, {
+    detail: { scheme: upstream.scheme, check, endpoint: check, url: safeUrl(url), ...extra },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return 'invalid-url';
+  }
 }
