@@ -115,6 +115,11 @@ describe(`the sign-in path in Welsh, in Chromium (${testDialect()})`, () => {
         /Bydd eich manylion yn cael eu hanfon o Singapore i wasanaeth yn y Deyrnas Unedig\./,
       );
       assert.deepEqual((await j.tableRow('Dyddiad geni')).slice(1), ['22 Awst 1979']);
+      // The relying party registered its purpose in English: marked as English on the Welsh page.
+      const purpose = page.locator('.govuk-summary-list__row', {
+        has: page.locator('.govuk-summary-list__key', { hasText: 'Pam mae’n gofyn' }),
+      });
+      assert.equal(await purpose.locator('[lang="en"]').textContent(), 'To test the hub’s protocol behaviour');
       assert.deepEqual((await j.tableRow('Enw llawn')).slice(1), ['TEO KAI MING DANIEL']);
       assert.deepEqual(englishLeftIn(await welshMain(page)), [], 'consent');
 

@@ -64,7 +64,7 @@ describe(`release policy at sign-in (${testDialect()})`, () => {
     // Shared: only email_verified. Withheld: each with its reason and rule.
     assert.match(html, /The details that will be shared/);
     assert.match(html, /Email address checked<\/th>/);
-    for (const value of ['daniel.teo.test@example.com', 'TEO KAI MING', '1979-08-22'])
+    for (const value of ['daniel.teo.test@example.com', 'TEO KAI MING', '1979-08-22', '22 August 1979'])
       assert.ok(!html.includes(value), `a withheld value (${value}) is never shown`);
     assert.match(html, /Details that will not be shared/);
     for (const label of ['Full name', 'Date of birth', 'Email address'])
