@@ -119,7 +119,10 @@ describe(`the sign-in path in Welsh, in Chromium (${testDialect()})`, () => {
       const purpose = page.locator('.govuk-summary-list__row', {
         has: page.locator('.govuk-summary-list__key', { hasText: 'Pam mae’n gofyn' }),
       });
-      assert.equal(await purpose.locator('[lang="en"]').textContent(), 'To test the hub’s protocol behaviour');
+      assert.equal(
+        await purpose.locator('[lang="en"]').textContent(),
+        'To test the hub’s protocol behaviour',
+      );
       assert.deepEqual((await j.tableRow('Enw llawn')).slice(1), ['TEO KAI MING DANIEL']);
       assert.deepEqual(englishLeftIn(await welshMain(page)), [], 'consent');
 
@@ -158,6 +161,63 @@ describe(`the sign-in path in Welsh, in Chromium (${testDialect()})`, () => {
         page.locator('button[value="agree"]').click(),
       ]);
       assert.ok(new URL(page.url()).searchParams.get('code'), 'an authorization code');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('consent in Welsh when details are withheld: Welsh plurals, the policy’s reasons marked as English', async () => {
+    const abroad = await TestRp.register(hub, {
+      environment: 'overseas-commercial',
+      redirectUri: rp.redirectUri,
+      attributes: ['name', 'birthdate', 'email'],
+    });
+    const pushed = await abroad.par(
+      abroad.authorizationParams(TestRp.pkce(), {
+        scope: 'openid profile email',
+        idp_hint: 'singpass',
+        login_hint: 'sg-citizen-mid',
+      }),
+    );
+    assert.ok(pushed.requestUri, `PAR: ${pushed.status} ${pushed.text}`);
+    const context = await browser().newContext({ extraHTTPHeaders: { 'accept-language': 'cy' } });
+    try {
+      const j = await Journey.open(context);
+      const { page } = j;
+      await Promise.all([
+        page.waitForURL(/\/interaction\/[^/]+\/consent$/),
+        j.goto(abroad.authorizeUrl(pushed.requestUri)),
+      ]);
+      await j.check('consent page in Welsh, everything withheld', {
+        heading: `Parhau i Protocol test ${abroad.clientId}`,
+      });
+      assert.equal(await page.getAttribute('html', 'lang'), 'cy');
+      const main = (await page.locator('main').textContent()) ?? '';
+      assert.match(
+        main,
+        new RegExp(`Ni fydd unrhyw un o’ch manylion yn cael eu rhannu â Protocol test ${abroad.clientId}\\.`),
+      );
+      assert.doesNotMatch(main, /TEO KAI MING DANIEL|1979-08-22|22 Awst 1979/);
+      const withheld = page.locator('#withheld');
+      assert.equal(
+        (await withheld.locator('h2').textContent())?.trim(),
+        'Manylion na fyddant yn cael eu rhannu',
+      );
+      const count = await withheld.locator('.govuk-summary-list__row').count();
+      assert.ok(count >= 2, `${count} withheld rows`);
+      const welshCount = count === 2 ? 'ddau fanylyn' : `${count} manylyn`;
+      assert.match(
+        (await withheld.locator('.govuk-inset-text').textContent()) ?? '',
+        new RegExp(`Gofynnodd Protocol test ${abroad.clientId} am ${welshCount} nad yw’r rheolau`),
+      );
+      // Each reason comes from the release policy in English, marked lang="en"; the rule in Welsh.
+      for (let i = 0; i < count; i++) {
+        const value = withheld.locator('.govuk-summary-list__value').nth(i);
+        assert.ok(((await value.locator('[lang="en"]').textContent()) ?? '').trim().length > 0);
+        assert.match((await value.textContent()) ?? '', /\(Rheol: [^)]+\)/);
+      }
+      assert.deepEqual(englishLeftIn(await welshMain(page)), [], 'withheld consent');
+      await page.getByRole('button', { name: 'Parhau' }).waitFor();
     } finally {
       await context.close();
     }
