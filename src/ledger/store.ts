@@ -1,12 +1,17 @@
 import { CompiledQuery, sql } from 'kysely';
-import type { Db, Storage, Tx } from '../storage/index.ts';
+import type { Db, Storage, StorageCapabilities, Tx } from '../storage/index.ts';
 import { fromHex } from './encoding.ts';
 import { LedgerError } from './errors.ts';
 import { Frontier, HASH_SIZE, type Hash, type NodeId, type SubtreeSource } from './merkle.ts';
 
 /**
  * The ledger's tables (migration 0008) seen as a Merkle tree: complete subtrees by (level, index),
- * level 0 from `ledger_entries.leaf_hash`, levels ≥ 1 from `ledger_nodes`.
+ * level 0 from `ledger_entries.leaf_hash`, levels ≥ 1 from `ledger_nodes`; and every statement of the
+ * ledger whose text differs by database. Each difference is chosen by a named storage capability
+ * (`StorageCapabilities` in src/storage/database.ts), never by the dialect's name:
+ * `arrayParameters` (whole columns as one array parameter, or multi-row VALUES and OR lists),
+ * `durableCommit` (a transaction-local setting, or a connection setting around the transaction) and
+ * `snapshotTransactions` (a transaction reads one snapshot, or must ask for REPEATABLE READ).
  */
 
 function hashOf(hex: string, what: string): Hash {
@@ -17,13 +22,13 @@ function hashOf(hex: string, what: string): Hash {
 
 /**
  * Complete-subtree hashes from the database: every node a proof needs in one round trip, the leaves
- * from `ledger_entries` and the nodes above from `ledger_nodes`, by primary key. PostgreSQL gets the
- * keys as arrays (a join with `unnest`: one statement shape, planned in constant time whatever the
- * number of nodes — measured 20% faster than an OR of (level, idx) pairs); SQLite gets an OR of
- * pairs with the list padded to a power of two (see inLists), which it runs as one index search per
- * pair.
+ * from `ledger_entries` and the nodes above from `ledger_nodes`, by primary key. With array
+ * parameters (PostgreSQL) the keys go as arrays (a join with `unnest`: one statement shape, planned
+ * in constant time whatever the number of nodes — measured 20% faster than an OR of (level, idx)
+ * pairs); without (SQLite) as an OR of pairs with the list padded to a power of two (see inLists),
+ * which SQLite runs as one index search per pair.
  */
-export function databaseSubtrees(db: Db | Tx, dialect: Storage['capabilities']['dialect']): SubtreeSource {
+export function databaseSubtrees(db: Db | Tx, capabilities: StorageCapabilities): SubtreeSource {
   return {
     async subtreeHashes(nodes: readonly NodeId[]): Promise<Hash[]> {
       if (nodes.length === 0) return [];
@@ -32,7 +37,7 @@ export function databaseSubtrees(db: Db | Tx, dialect: Storage['capabilities']['
         ...new Map(nodes.filter((n) => n.level > 0).map((n) => [`${n.level}/${n.index}`, n])).values(),
       ];
       let rows: { level: number; idx: number; hash: string }[];
-      if (dialect === 'postgres') {
+      if (capabilities.arrayParameters) {
         const r = await sql<{ level: number; idx: number; hash: string }>`
           select 0 as level, e.idx, e.leaf_hash as hash from ledger_entries e where e.idx = any(${leafIdx}::bigint[])
           union all
@@ -84,25 +89,25 @@ export function databaseSubtrees(db: Db | Tx, dialect: Storage['capabilities']['
 /** The right edge of the stored tree of `size` leaves. */
 export async function loadFrontier(
   db: Db | Tx,
-  dialect: Storage['capabilities']['dialect'],
+  capabilities: StorageCapabilities,
   size: number,
 ): Promise<Frontier> {
   const nodes = Frontier.nodesOf(size);
   if (nodes.length === 0) return new Frontier();
-  return Frontier.fromNodes(size, await databaseSubtrees(db, dialect).subtreeHashes(nodes));
+  return Frontier.fromNodes(size, await databaseSubtrees(db, capabilities).subtreeHashes(nodes));
 }
 
 /**
- * One transaction whose commit is durable. PostgreSQL: `synchronous_commit` forced on for this
- * transaction, whatever the server or role default. SQLite: the storage runs WAL with
- * `synchronous = NORMAL` (durable against a process crash, not against power loss or an OS crash);
- * a transparency log must not lose an index it has returned (it could later be reused for another
- * entry and fork the log), so ledger transactions run with `synchronous = FULL` — the WAL is synced
- * at each commit — on the one connection, restored afterwards. Group commit spreads that sync over a
- * whole batch.
+ * One transaction whose commit is durable. Durability set per transaction (PostgreSQL):
+ * `synchronous_commit` forced on for this transaction, whatever the server or role default. Set per
+ * connection (SQLite): the storage runs WAL with `synchronous = NORMAL` (durable against a process
+ * crash, not against power loss or an OS crash); a transparency log must not lose an index it has
+ * returned (it could later be reused for another entry and fork the log), so ledger transactions run
+ * with `synchronous = FULL` — the WAL is synced at each commit — on the one connection, restored
+ * afterwards. Group commit spreads that sync over a whole batch.
  */
 export async function durableTransaction<T>(storage: Storage, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  if (storage.capabilities.dialect === 'postgres') {
+  if (storage.capabilities.durableCommit === 'transaction') {
     return storage.transaction(async (tx) => {
       await sql`SET LOCAL synchronous_commit = on`.execute(tx);
       return fn(tx);
@@ -118,6 +123,20 @@ export async function durableTransaction<T>(storage: Storage, fn: (tx: Tx) => Pr
     } finally {
       if (level < FULL) await sql.raw(`PRAGMA synchronous = ${Math.trunc(level)}`).execute(conn);
     }
+  });
+}
+
+/**
+ * One read-only transaction that sees a single snapshot: another process appending meanwhile must not
+ * look like entries "beyond the recorded size". PostgreSQL asks for REPEATABLE READ; SQLite's WAL
+ * read transaction is a snapshot already.
+ */
+export async function snapshotTransaction<T>(storage: Storage, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return storage.transaction(async (tx) => {
+    if (!storage.capabilities.snapshotTransactions) {
+      await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`.execute(tx);
+    }
+    return fn(tx);
   });
 }
 
@@ -189,9 +208,9 @@ export interface NodeRow {
 }
 
 /**
- * Bulk inserts of a batch. PostgreSQL takes one array per column through `unnest` — one short
- * statement however many rows, measured 30–45% cheaper on the server than multi-row VALUES with
- * thousands of parameters; SQLite takes multi-row VALUES in chunks (it has no arrays).
+ * Bulk inserts of a batch. With array parameters (PostgreSQL) one array per column through `unnest`
+ * — one short statement however many rows, measured 30–45% cheaper on the server than multi-row
+ * VALUES with thousands of parameters; without (SQLite) multi-row VALUES in chunks.
  */
 /**
  * A multi-row INSERT for SQLite, its text made once per shape: the query builder would rebuild and
@@ -211,7 +230,7 @@ function valuesInsert(head: string, columns: number, rows: number, tail: string,
 
 export async function insertEntries(storage: Storage, tx: Tx, rows: readonly EntryRow[]): Promise<void> {
   if (rows.length === 0) return;
-  if (storage.capabilities.dialect === 'postgres') {
+  if (storage.capabilities.arrayParameters) {
     await sql`insert into ledger_entries (idx, release_id, subject_hash, leaf, leaf_hash, appended_at)
       select * from unnest(${rows.map((r) => r.idx)}::bigint[], ${rows.map((r) => r.release_id)}::varchar[],
         ${rows.map((r) => r.subject_hash)}::varchar[], ${rows.map((r) => r.leaf)}::text[],
@@ -233,7 +252,7 @@ export async function insertEntries(storage: Storage, tx: Tx, rows: readonly Ent
 
 export async function insertNodes(storage: Storage, tx: Tx, rows: readonly NodeRow[]): Promise<void> {
   if (rows.length === 0) return;
-  if (storage.capabilities.dialect === 'postgres') {
+  if (storage.capabilities.arrayParameters) {
     await sql`insert into ledger_nodes (level, idx, hash)
       select * from unnest(${rows.map((r) => r.level)}::integer[], ${rows.map((r) => r.idx)}::bigint[],
         ${rows.map((r) => r.hash)}::varchar[])`.execute(tx);
@@ -259,7 +278,7 @@ export async function insertSalts(
   rows: readonly { account_id: string; salt: string; created_at: number }[],
 ): Promise<{ account_id: string; salt: string }[]> {
   if (rows.length === 0) return [];
-  if (storage.capabilities.dialect === 'postgres') {
+  if (storage.capabilities.arrayParameters) {
     const r = await sql<{
       account_id: string;
       salt: string;

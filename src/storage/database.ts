@@ -15,6 +15,23 @@ export interface StorageCapabilities {
   readonly dialect: 'sqlite' | 'postgres';
   /** `SELECT … FOR UPDATE SKIP LOCKED` is available (PostgreSQL). SQLite has one writer instead. */
   readonly skipLocked: boolean;
+  /**
+   * One bound parameter carries a whole column as an array (PostgreSQL: `unnest($1::bigint[])`), so a
+   * bulk insert or a lookup by many keys is one short statement. SQLite has no arrays: multi-row
+   * VALUES and IN / OR lists instead.
+   */
+  readonly arrayParameters: boolean;
+  /**
+   * How one transaction's commit is made durable when the default is not: `transaction` — a setting
+   * local to the transaction (PostgreSQL `SET LOCAL synchronous_commit = on`); `connection` — a
+   * setting of the connection, changed around the transaction (SQLite `PRAGMA synchronous = FULL`).
+   */
+  readonly durableCommit: 'transaction' | 'connection';
+  /**
+   * A transaction reads one snapshot without asking (SQLite in WAL). Otherwise it must ask for
+   * REPEATABLE READ (PostgreSQL's default, READ COMMITTED, sees other commits statement by statement).
+   */
+  readonly snapshotTransactions: boolean;
 }
 
 export interface Storage {
@@ -86,11 +103,23 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
       max: pool.options.max,
     });
     db = new Kysely<Database>({ dialect: withUnavailableErrors(dialect) });
-    capabilities = { dialect: 'postgres', skipLocked: true };
+    capabilities = {
+      dialect: 'postgres',
+      skipLocked: true,
+      arrayParameters: true,
+      durableCommit: 'transaction',
+      snapshotTransactions: false,
+    };
   } else {
     const { dialect } = openSqlite(opts.sqlitePath ?? ':memory:');
     db = new Kysely<Database>({ dialect: withUnavailableErrors(dialect) });
-    capabilities = { dialect: 'sqlite', skipLocked: false };
+    capabilities = {
+      dialect: 'sqlite',
+      skipLocked: false,
+      arrayParameters: false,
+      durableCommit: 'connection',
+      snapshotTransactions: true,
+    };
   }
   try {
     await migrate(db, opts.databaseUrl ? opts.postgresSchema : undefined);
