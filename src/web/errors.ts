@@ -410,6 +410,7 @@ export function createErrorResponder(
         request.log.error({ err: renderError }, 'error page failed to render');
         return reply.type('text/plain; charset=utf-8').send(`${content.heading}\n`);
       }
+      if (typeof context['htmlLang'] === 'string') reply.header('content-language', context['htmlLang']);
       return reply.type('text/html; charset=utf-8').send(html);
     },
   };

@@ -95,6 +95,15 @@ describe('pages in English and Welsh (web foundation)', () => {
     );
   });
 
+  test('pseudo-localised English (?lang=en-XA) outside production: accented, longer, lang="en-XA"', async () => {
+    const res = await app.inject({ url: '/?lang=en-XA' });
+    assert.match(res.body, /<html lang="en-XA"/);
+    assert.match(
+      res.body,
+      /<h1 class="govuk-heading-xl">\[Úsé~~ á~ ÚK~ ór~ Síñgápóré~~~~ dígítál~~~ ídéñtítý~~~~\]<\/h1>/,
+    );
+  });
+
   test('the accessibility statement dates its preparation in words in each language', async () => {
     assert.match((await app.inject({ url: '/accessibility' })).body, /prepared on 27 November 2026\./);
     assert.match(
@@ -108,6 +117,7 @@ describe('pages in English and Welsh (web foundation)', () => {
     assert.equal(missing.statusCode, 404);
     assert.match(missing.body, /<html lang="cy"/);
     assert.match(missing.body, /<h1 class="govuk-heading-l">Heb ddod o hyd i’r dudalen<\/h1>/);
+    assert.equal(missing.headers['content-language'], 'cy');
     const boom = await app.inject({ url: '/boom', cookies: { lang: 'cy' } });
     assert.equal(boom.statusCode, 500);
     assert.match(boom.body, /Mae’n ddrwg gennym, mae problem gyda’r gwasanaeth/);
