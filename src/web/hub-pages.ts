@@ -38,7 +38,12 @@ export const hubPages: FastifyPluginAsync<HubPagesOptions> = async (app: Fastify
 export function providerPageRenderers(views: () => Views) {
   return {
     renderErrorPage: (status: number, title: string, message: string) =>
-      views().render('error.njk', { pageTitle: title, heading: title, paragraphs: [message], status }),
+      views().render('error.njk', {
+        pageTitle: title,
+        heading: title,
+        paragraphs: [{ text: message }],
+        status,
+      }),
     renderLogoutPage: (form: string, clientName: string | undefined) =>
       views().render('sign-in/logout.njk', { pageTitle: 'Sign out', form, clientName }),
     renderLoggedOutPage: (clientName: string | undefined) =>
