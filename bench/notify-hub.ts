@@ -1,4 +1,4 @@
-import { buildApp } from '../src/app.ts';
+import { buildApp } from '../src/app/index.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { MOVE_FIELDS, writeSteadily } from './notify-load.ts';
 

@@ -1,4 +1,4 @@
-import { buildApp } from './app.ts';
+import { buildApp } from './app/index.ts';
 import { loadConfig } from './config/index.ts';
 import { isGovbridgeError } from './kernel/index.ts';
 import { isDatabaseUnavailable, sqliteStartError } from './storage/index.ts';

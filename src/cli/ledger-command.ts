@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../app/index.ts';
 import { GovbridgeError } from '../kernel/index.ts';
 import {
   type LedgerEntry,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type AppContext, openContext } from '../app.ts';
+import { type AppContext, openContext } from '../app/index.ts';
 import { configurationReference, loadConfig } from '../config/index.ts';
 import { isGovbridgeError } from '../kernel/index.ts';
 import { LEDGER_USAGE, ledgerCommand } from './ledger-command.ts';

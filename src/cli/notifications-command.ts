@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../app/index.ts';
 import { GovbridgeError } from '../kernel/index.ts';
 
 export const NOTIFICATIONS_USAGE = `  agencies register --file F           Register (or replace) a Tell Us Once agency from a JSON file

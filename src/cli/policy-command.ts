@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../app/index.ts';
 import { LEGAL_BASES, type LegalBasis, type Recipient, type ReleaseContext } from '../policy/index.ts';
 
 export const POLICY_USAGE = `  policy what-if (--client ID | --agency ID)

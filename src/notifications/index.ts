@@ -23,6 +23,7 @@ export {
   type NotificationRecord,
   type QueueRow,
 } from './operator.ts';
+export { policyReleaseDecider } from './release-policy.ts';
 export {
   appendUnledgeredNotifications,
   type NotificationStatus,

@@ -9,6 +9,7 @@ export {
 } from './database.ts';
 export { sqliteStartError } from './dialects/sqlite.ts';
 export type * from './schema.ts';
+export { persistentSecret } from './settings.ts';
 export {
   classifyDatabaseError,
   type DatabaseUnavailable,

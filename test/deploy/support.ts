@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { type BuiltApp, buildApp } from '../../src/app.ts';
+import { type BuiltApp, buildApp } from '../../src/app/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import type { TestHub } from '../support/hub.ts';
 

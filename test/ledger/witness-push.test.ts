@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { buildApp, openContext } from '../../src/app.ts';
+import { buildApp, openContext } from '../../src/app/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import {
   ed25519Cosigner,

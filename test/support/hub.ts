@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { type BuiltApp, buildApp } from '../../src/app.ts';
+import { type BuiltApp, buildApp } from '../../src/app/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 
 /** A free TCP port on loopback (the hub's public URL must be known before it listens). */
