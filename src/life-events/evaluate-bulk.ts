@@ -5,10 +5,11 @@ import {
   evaluateExpression,
   type Facts,
   type Outcome,
+  type ParameterReading,
 } from '../rules/index.ts';
 import { checkEventDate, type Decision, decide, eventOf, prepareCitizenFacts } from './evaluate-journey.ts';
 import { parametersOn } from './resolve-parameter.ts';
-import type { Catalogue, Service } from './types.ts';
+import type { Catalogue, Fact, Parameter, Service } from './types.ts';
 
 /**
  * Evaluate one life event for many citizens, streaming: one result per citizen, in input order,
@@ -20,10 +21,15 @@ import type { Catalogue, Service } from './types.ts';
  * determine). An expression's outcome depends only on the values of the facts it may read (or their
  * absence), the values of the parameters it may read, and the event date when it reads `event.date`.
  * Where those take few values — facts that are yes/no, one of a list, or a whole number in a short
- * range — the outcome is looked up by them instead of evaluated again: an expression that reads no
- * facts (a deadline such as `add_days(event.date, param(…))`) once per date, an eligibility rule over
- * two yes/no facts at most nine times. Rules over amounts of money or dates are always evaluated.
- * The memo is bounded, so memory stays flat however many dates and answers a run meets.
+ * range — the outcome is looked up by them instead of evaluated again, by one whole number: the
+ * facts' codes, and a date part. The date part is the day only for an expression that computes with
+ * the date (a deadline such as `add_days(event.date, param(…))`: once per date); a guard that only
+ * compares it with literals (`event.date >= "2019-01-01"`) counts where the date falls among them,
+ * and parameters count by which of their values is in force — so a rule over a birth order and a
+ * date guard is evaluated once per era, not once per day (keyed by day, such rules filled the memo
+ * and emptied it again every few thousand citizens). Rules over amounts of money or dates are always
+ * evaluated. Parameters are resolved once per event date. The memo and the dates are bounded, so
+ * memory stays flat however many dates and answers a run meets.
  *
  * A service whose rules read a parameter with no value on a citizen's event date is `outside_rules`
  * with `rulesFrom`, exactly as in a journey (`decide` is shared); the citizen's other services are
@@ -31,109 +37,203 @@ import type { Catalogue, Service } from './types.ts';
  */
 
 const MEMO_ENTRIES = 1 << 15;
+/** Event dates whose parameters and keys are kept at once (a run over many dates clears them). */
+const DATE_ENTRIES = 1 << 12;
 /** An integer fact is remembered by value when its min–max range has at most this many values. */
 const SMALL_RANGE = 100;
-/** A fact that is not known, as a key. */
-const ABSENT = Symbol('absent');
+/** Keys stay exact integers: a plan whose key could pass this is always evaluated instead. */
+const MAX_KEY = 2 ** 52;
+/** Days from 1900-01-01 (the earliest date accepted) fit below this: a key's date part by day. */
+const DAY_RADIX = 1 << 20;
+const FIRST_DAY_MS = Date.UTC(1900, 0, 1);
 
-/** What an expression's outcomes are looked up by; null: it is always evaluated. */
-interface KeyPlan {
-  readonly date: boolean;
+/** A fact's value as a small whole number: 0 when not known; -1 when it has no code (evaluate). */
+type FactCoder = (value: unknown) => number;
+
+/**
+ * What an expression's outcomes are looked up by: one whole number made of the codes of the facts it
+ * may read and a date part — the event's day when it reads `event.date` (other than to compare it with
+ * literals); else where the date falls among the literals it compares `event.date` with, and which
+ * value of each parameter it may read is in force (or none). Outcomes of the plan in `memo` by key.
+ */
+interface Plan {
+  readonly slot: number;
   readonly facts: readonly string[];
-  readonly parameters: readonly string[];
+  readonly coders: readonly FactCoder[];
+  readonly radices: readonly number[];
+  /** The product of the facts' radices: the key is date part × span + facts' code. */
+  readonly span: number;
+  readonly byDay: boolean;
+  readonly literals: readonly string[];
+  readonly parameters: readonly Parameter[];
+  readonly memo: Map<number, Outcome>;
 }
 
-/** One level per input (the date, then each fact, then each parameter); outcomes at the last. */
-type Level = Map<unknown, Level | Outcome>;
+/** What a bulk run keeps per event date: its parameters (resolved once) and each plan's date part. */
+interface DateEntry {
+  readonly resolve: (id: string) => ParameterReading;
+  /** Date part by plan slot; undefined until worked out. */
+  readonly parts: number[];
+}
 
 class OutcomeMemo {
   readonly #catalogue: Catalogue;
-  readonly #plans = new Map<CompiledExpression, KeyPlan | null>();
-  readonly #roots = new Map<CompiledExpression, Level>();
-  readonly #key: unknown[] = [];
+  readonly #plans = new Map<CompiledExpression, Plan | null>();
+  readonly #memos: Map<number, Outcome>[] = [];
+  readonly #dates = new Map<string, DateEntry>();
   #size = 0;
 
   constructor(catalogue: Catalogue) {
     this.#catalogue = catalogue;
   }
 
-  outcome(expr: CompiledExpression, ctx: EvaluationContext): Outcome {
+  /** The parameters in force on a date, each resolved once per date in a run. */
+  date(eventDate: string): DateEntry {
+    let entry = this.#dates.get(eventDate);
+    if (entry === undefined) {
+      if (this.#dates.size >= DATE_ENTRIES) this.#dates.clear();
+      const resolve = parametersOn(this.#catalogue, eventDate);
+      const readings = new Map<string, ParameterReading>();
+      entry = {
+        resolve: (id) => {
+          let reading = readings.get(id);
+          if (reading === undefined) {
+            reading = resolve(id);
+            readings.set(id, reading);
+          }
+          return reading;
+        },
+        parts: [],
+      };
+      this.#dates.set(eventDate, entry);
+    }
+    return entry;
+  }
+
+  outcome(expr: CompiledExpression, ctx: EvaluationContext, date: DateEntry): Outcome {
     const plan = this.#plan(expr);
-    if (plan === null || !this.#keyOf(plan, ctx)) return evaluateExpression(expr, ctx).outcome;
-    const key = this.#key;
-    let level = this.#roots.get(expr);
-    if (level === undefined) {
-      level = new Map();
-      this.#roots.set(expr, level);
+    if (plan === null) return evaluateExpression(expr, ctx).outcome;
+    let part = date.parts[plan.slot];
+    if (part === undefined) {
+      part = datePart(plan, ctx.eventDate);
+      date.parts[plan.slot] = part;
     }
-    const last = key.length - 1;
-    for (let i = 0; i < last; i++) {
-      let next = level.get(key[i]) as Level | undefined;
-      if (next === undefined) {
-        next = new Map();
-        level.set(key[i], next);
-      }
-      level = next;
+    let code = 0;
+    const known = ctx.facts.known;
+    for (let i = 0; i < plan.coders.length; i++) {
+      const c = plan.coders[i]!(known[plan.facts[i]!]);
+      if (c < 0) return evaluateExpression(expr, ctx).outcome;
+      code = code * plan.radices[i]! + c;
     }
-    let outcome = level.get(key[last]) as Outcome | undefined;
+    const key = part * plan.span + code;
+    let outcome = plan.memo.get(key);
     if (outcome === undefined) {
       outcome = evaluateExpression(expr, ctx).outcome;
       if (++this.#size > MEMO_ENTRIES) {
-        for (const root of this.#roots.values()) root.clear();
+        for (const memo of this.#memos) memo.clear();
         this.#size = 1;
       }
-      level.set(key[last], outcome);
+      plan.memo.set(key, outcome);
     }
     return outcome;
   }
 
-  /**
-   * This citizen's inputs into `#key`; false when a parameter has no value on the event date (the
-   * expression is then evaluated, and says so only if it reads that parameter).
-   */
-  #keyOf(plan: KeyPlan, ctx: EvaluationContext): boolean {
-    const key = this.#key;
-    key.length = 0;
-    if (plan.date) key.push(ctx.eventDate);
-    const known = ctx.facts.known;
-    for (const id of plan.facts) key.push(known[id] ?? ABSENT);
-    for (const id of plan.parameters) {
-      try {
-        key.push(ctx.parameter(id).value);
-      } catch {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  #plan(expr: CompiledExpression): KeyPlan | null {
+  #plan(expr: CompiledExpression): Plan | null {
     let plan = this.#plans.get(expr);
     if (plan === undefined) {
-      const fewValues = expr.facts.every((id) => {
-        const fact = this.#catalogue.facts.get(id);
-        if (fact === undefined) return false;
-        if (fact.type === 'boolean' || fact.type === 'enum') return true;
-        return (
-          fact.type === 'integer' &&
-          fact.min !== undefined &&
-          fact.max !== undefined &&
-          fact.max - fact.min < SMALL_RANGE
-        );
-      });
-      plan = !fewValues
-        ? null
-        : expr.facts.length === 0
-          ? { date: true, facts: [], parameters: [] }
-          : {
-              date: expr.readsEventDate,
-              facts: expr.facts,
-              parameters: expr.readsEventDate ? [] : expr.parameters,
-            };
+      plan = this.#makePlan(expr);
       this.#plans.set(expr, plan);
     }
     return plan;
   }
+
+  #makePlan(expr: CompiledExpression): Plan | null {
+    const coders: FactCoder[] = [];
+    const radices: number[] = [];
+    for (const id of expr.facts) {
+      const fact = this.#catalogue.facts.get(id);
+      const coded = fact === undefined ? null : factCoder(fact);
+      if (coded === null) return null;
+      coders.push(coded.coder);
+      radices.push(coded.radix);
+    }
+    const span = radices.reduce((a, b) => a * b, 1);
+    const byDay = expr.readsEventDate && expr.eventDateComparedWith === undefined;
+    const literals = byDay ? [] : (expr.eventDateComparedWith ?? []);
+    const parameters = byDay
+      ? []
+      : expr.parameters.map((id) => this.#catalogue.parameters.get(id)).filter((p) => p !== undefined);
+    if (parameters.length !== (byDay ? 0 : expr.parameters.length)) return null;
+    const dateRadix = byDay
+      ? DAY_RADIX
+      : parameters.reduce((a, p) => a * (p.series.length + 1), 2 * literals.length + 1);
+    if (dateRadix * span > MAX_KEY) return null;
+    const memo = new Map<number, Outcome>();
+    this.#memos.push(memo);
+    return {
+      slot: this.#memos.length - 1,
+      facts: expr.facts,
+      coders,
+      radices,
+      span,
+      byDay,
+      literals,
+      parameters,
+      memo,
+    };
+  }
+}
+
+/** How a fact's values are coded in a key (0 is "not known"), or null: money, dates, text, wide ranges. */
+function factCoder(fact: Fact): { readonly coder: FactCoder; readonly radix: number } | null {
+  if (fact.type === 'boolean') {
+    return { coder: (v) => (v === undefined ? 0 : v === true ? 2 : v === false ? 1 : -1), radix: 3 };
+  }
+  if (fact.type === 'enum') {
+    const index = new Map((fact.options ?? []).map((o, i) => [o.value, i + 1]));
+    return {
+      coder: (v) => (v === undefined ? 0 : (index.get(v as string) ?? -1)),
+      radix: index.size + 1,
+    };
+  }
+  if (fact.type === 'integer' && fact.min !== undefined && fact.max !== undefined) {
+    const { min, max } = fact;
+    if (max - min >= SMALL_RANGE) return null;
+    return {
+      coder: (v) =>
+        v === undefined
+          ? 0
+          : Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+            ? (v as number) - min + 1
+            : -1,
+      radix: max - min + 2,
+    };
+  }
+  return null;
+}
+
+/**
+ * A plan's date part for a date: the day (from 1900-01-01) when it reads the date itself; else where
+ * the date falls among its literals (twice the count of those before it, plus one when it equals
+ * one: that decides every comparison with them), then for each parameter the index of the value in
+ * force plus one (0: none, outside the rules).
+ */
+function datePart(plan: Plan, date: string): number {
+  if (plan.byDay) return Math.round((Date.parse(`${date}T00:00:00Z`) - FIRST_DAY_MS) / 86_400_000);
+  let before = 0;
+  let equal = 0;
+  for (const literal of plan.literals) {
+    if (literal < date) before++;
+    else if (literal === date) equal = 1;
+  }
+  let part = 2 * before + equal;
+  for (const parameter of plan.parameters) {
+    const series = parameter.series;
+    let i = series.length - 1;
+    while (i >= 0 && series[i]!.from > date) i--;
+    part = part * (series.length + 1) + (i + 1);
+  }
+  return part;
 }
 
 export interface CitizenInput {
@@ -189,12 +289,13 @@ function evaluateOne(
 ): BulkResult {
   try {
     checkEventDate(citizen.eventDate);
+    const date = memo.date(citizen.eventDate);
     const ctx: EvaluationContext = {
       facts: prepareCitizenFacts(catalogue, citizen.facts),
       eventDate: citizen.eventDate,
-      parameter: parametersOn(catalogue, citizen.eventDate),
+      parameter: date.resolve,
     };
-    const run = (expr: CompiledExpression): Outcome => memo.outcome(expr, ctx);
+    const run = (expr: CompiledExpression): Outcome => memo.outcome(expr, ctx, date);
     return {
       index,
       services: services.map((s) => ({ serviceId: s.id, ...decide(s, run, catalogue, citizen.eventDate) })),

@@ -6,9 +6,9 @@ import {
   evaluateExpression,
   type Facts,
   type FactType,
+  type FactValue,
   isIsoDate,
   type Outcome,
-  prepareFacts,
   type Trace,
 } from '../rules/index.ts';
 import { checkFactValue, dateRangeProblem } from './check-fact-value.ts';
@@ -164,22 +164,33 @@ export function checkEventDate(eventDate: string, today?: string): void {
   }
 }
 
-/** Validate a citizen's answers against the catalogue's facts; `bad_request` naming every bad answer. */
+/**
+ * Validate a citizen's answers against the catalogue's facts; `bad_request` naming every bad answer.
+ * The answers are then in the engine's two forms (rules/prepare-facts.ts: integers as CEL ints), made
+ * in the same pass — one look-up of each fact.
+ */
 export function prepareCitizenFacts(catalogue: Catalogue, facts: Facts, today?: string): CelFacts {
   const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  const known: Record<string, FactValue> = {};
   for (const id in facts) {
     const value = facts[id];
     if (value === undefined || value === null) continue;
     const fact = catalogue.facts.get(id);
     const reason = fact ? checkFactValue(fact, value, today) : 'is not a fact this catalogue knows';
-    if (reason) problems.push(`${id} ${reason}`);
+    if (reason) {
+      problems.push(`${id} ${reason}`);
+      continue;
+    }
+    known[id] = value;
+    values[id] = fact!.type === 'integer' && typeof value === 'number' ? BigInt(value) : value;
   }
   if (problems.length > 0) {
     throw new GovbridgeError('bad_request', `Some answers are not valid: ${problems.join('; ')}`, {
       detail: { problems },
     });
   }
-  return prepareFacts(facts, catalogue.factTypes);
+  return { values, known };
 }
 
 function decideWithTrace(catalogue: Catalogue, service: Service, ctx: EvaluationContext): ServiceDecision {

@@ -376,3 +376,74 @@ test('bulk evaluation, with its memo, decides for each citizen exactly as a jour
     assert.ok(errors < results.length, event.id);
   }
 });
+
+test('bulk evaluation decides as a journey does on the dates where rules change (date guards, first values of parameters)', () => {
+  const real = loadCatalogue(new URL('../../catalogue/', import.meta.url).pathname);
+  const shift = (date: string, days: number) =>
+    new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  let guards = 0;
+  for (const event of real.events.values()) {
+    const services = event.services.map((id) => real.services.get(id)!);
+    const rules = services.flatMap((s) => [s.rules.eligibility, s.rules.deadline, s.rules.amount]);
+    const edges = new Set<string>();
+    for (const rule of rules) {
+      for (const literal of rule?.eventDateComparedWith ?? []) {
+        guards++;
+        edges.add(literal);
+      }
+      for (const id of rule?.parameters ?? []) {
+        for (const point of real.parameters.get(id)!.series) edges.add(point.from);
+      }
+    }
+    const dates = [...edges].flatMap((d) => [shift(d, -1), d, shift(d, 1)]).filter((d) => d >= '1900-01-01');
+    const factIds = [...new Set(services.flatMap((s) => s.facts))];
+    const citizens: CitizenInput[] = [];
+    // each date three times, with different answers, then all of them again: the memo's hits too
+    for (let round = 0; round < 6; round++) {
+      for (const eventDate of dates) {
+        const facts: Record<string, string | number | boolean> = {};
+        for (const id of factIds) {
+          if (random() < 0.2) continue;
+          const fact = real.facts.get(id)!;
+          if (fact.type === 'boolean') facts[id] = random() < 0.5;
+          else if (fact.type === 'enum')
+            facts[id] = fact.options![Math.floor(random() * fact.options!.length)]!.value;
+          else if (fact.type === 'integer') facts[id] = (fact.min ?? 0) + Math.floor(random() * 6);
+          else if (fact.type === 'money') facts[id] = Math.round(random() * 150_000) / 100;
+          else if (fact.type === 'date') facts[id] = shift('1950-01-01', Math.floor(random() * 27_000));
+          else facts[id] = 'An answer';
+        }
+        citizens.push({ eventDate, facts });
+      }
+    }
+    const results = [...evaluateMany(real, event.id, citizens)];
+    results.forEach((result, i) => {
+      const c = citizens[i]!;
+      let expected: unknown;
+      try {
+        const journey = evaluateJourney(real, event.id, c.eventDate, c.facts);
+        expected = {
+          index: i,
+          services: journey.services.map((s) => ({
+            serviceId: s.serviceId,
+            eligibility: s.eligibility,
+            missing: s.missing,
+            ...(s.rulesFrom !== undefined ? { rulesFrom: s.rulesFrom } : {}),
+            ...(s.deadline ? { deadline: s.deadline } : {}),
+            ...(s.amount ? { amount: s.amount } : {}),
+          })),
+        };
+      } catch (e) {
+        assert.ok(e instanceof GovbridgeError && e.expose, String(e));
+        expected = { index: i, error: e.message };
+      }
+      assert.deepEqual(result, expected, `${event.id} citizen ${i}: ${JSON.stringify(c)}`);
+    });
+  }
+  assert.ok(guards > 0, 'the catalogue has date guards');
+});

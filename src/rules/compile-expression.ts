@@ -36,6 +36,12 @@ export interface CompiledExpression {
   readonly parameters: readonly string[];
   /** Whether it reads `event.date` itself (not only through parameters in force on that date). */
   readonly readsEventDate: boolean;
+  /**
+   * When it reads `event.date` only to compare it with string literals (`event.date >= "2019-01-01"`):
+   * those literals, sorted and once each — its outcome then depends on where the date falls among
+   * them, not on the date itself. Absent when it does not read `event.date` or reads it otherwise.
+   */
+  readonly eventDateComparedWith?: readonly string[];
   readonly parameterKinds: ReadonlyMap<string, ParameterKind>;
   readonly run: ParseResult;
 }
@@ -167,15 +173,58 @@ function compile(
   }
   const parameterKinds = new Map(parameters.map((id) => [id, vocabulary.parameters.get(id)!]));
   const run = rewritten === source ? parsed : runtime.parse(rewritten);
+  const comparedWith = readsEventDate ? dateLiterals(parsed.ast) : undefined;
   return {
     source,
     resultType: options.resultType,
     facts,
     parameters,
     readsEventDate,
+    ...(comparedWith ? { eventDateComparedWith: comparedWith } : {}),
     parameterKinds,
     run,
   };
+}
+
+const COMPARISONS = new Set(['<', '<=', '>', '>=', '==', '!=']);
+
+const isEventDate = (node: ASTNode): boolean =>
+  node.op === '.' &&
+  (node.args as [ASTNode, string])[0].op === 'id' &&
+  (node.args as [ASTNode, string])[0].args === 'event' &&
+  (node.args as [ASTNode, string])[1] === 'date';
+
+const isStringLiteral = (node: ASTNode): node is ASTNode & { args: string } =>
+  node.op === 'value' && typeof node.args === 'string';
+
+/**
+ * The string literals `event.date` is compared with, sorted, when every read of `event.date` is such
+ * a comparison (either side); undefined when it is read any other way (`add_days(event.date, …)`).
+ */
+function dateLiterals(ast: ASTNode): readonly string[] | undefined {
+  const literals = new Set<string>();
+  let other = false;
+  const visit = (node: ASTNode): void => {
+    if (other) return;
+    if (COMPARISONS.has(node.op)) {
+      const [left, right] = node.args as [ASTNode, ASTNode];
+      if (isEventDate(left) && isStringLiteral(right)) {
+        literals.add(right.args);
+        return;
+      }
+      if (isEventDate(right) && isStringLiteral(left)) {
+        literals.add(left.args);
+        return;
+      }
+    }
+    if (isEventDate(node)) {
+      other = true;
+      return;
+    }
+    visitChildren(node.args, visit);
+  };
+  visit(ast);
+  return other ? undefined : [...literals].sort();
 }
 
 function visitChildren(value: unknown, walk: (node: ASTNode) => void): void {

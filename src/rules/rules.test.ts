@@ -354,3 +354,26 @@ test('property: the fast path names the same missing facts, in the same order, a
     { numRuns: 500 },
   );
 });
+
+test('an expression that reads event.date only to compare it with literals says which literals', () => {
+  assert.deepEqual(
+    compile('event.date >= "2019-01-01" && facts.uk_resident && "2016-09-01" > event.date')
+      .eventDateComparedWith,
+    ['2016-09-01', '2019-01-01'],
+  );
+  assert.deepEqual(compile('event.date == "2019-01-01" || event.date < "2019-01-01"').eventDateComparedWith, [
+    '2019-01-01',
+  ]);
+  // read otherwise: the day itself matters
+  assert.equal(compile('add_days(event.date, 1)', 'date').eventDateComparedWith, undefined);
+  assert.equal(
+    compile('event.date >= "2019-01-01" ? add_days(event.date, 1) : event.date', 'date')
+      .eventDateComparedWith,
+    undefined,
+  );
+  assert.equal(compile('event.date in ["2019-01-01"]').eventDateComparedWith, undefined);
+  assert.equal(compile('event.date > add_days("2019-01-01", 1)').eventDateComparedWith, undefined);
+  // not read at all
+  assert.equal(compile('facts.uk_resident').eventDateComparedWith, undefined);
+  assert.equal(compile('facts.uk_resident').readsEventDate, false);
+});
