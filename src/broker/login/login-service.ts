@@ -529,12 +529,6 @@ export class LoginService {
         trustFrameworkVersion: this.#o.trust.version,
         ...startTraceOf(tx),
       };
-      await this.#o.storage.db
-        .updateTable('upstream_logins')
-        .set({ result_sealed: seal(this.#o.kek, JSON.stringify(result), `result:${row.state_hash}`) })
-        .where('state_hash', '=', row.state_hash)
-        .execute();
-
       const covering = await this.#o.consents.findCovering(
         accountId,
         client.clientId,
@@ -553,6 +547,13 @@ export class LoginService {
           accountId,
         };
       }
+      // Kept sealed for the consent decision (`pendingResult`), which comes in a later request and
+      // possibly another process; a login released at once never needs it, so it is not written.
+      await this.#o.storage.db
+        .updateTable('upstream_logins')
+        .set({ result_sealed: seal(this.#o.kek, JSON.stringify(result), `result:${row.state_hash}`) })
+        .where('state_hash', '=', row.state_hash)
+        .execute();
       return { kind: 'consent', uid: details.uid, client, result };
     } catch (err) {
       // Upstream outages stay on the hub (the person can retry); everything else ends the request
