@@ -169,10 +169,11 @@ export class LoginService {
     try {
       return await loginSpan('login.callback', scheme, async () => {
         const state = params.get('state');
-        if (state && (await this.#deps.upstreamLogins.pending(state, scheme)).purpose === 'account') {
-          return this.#accountCallback(scheme, params, state, browserBinding);
+        const pending = state ? await this.#deps.upstreamLogins.pending(state, scheme) : undefined;
+        if (state && pending?.purpose === 'account') {
+          return this.#accountCallback(scheme, params, state, pending.interactionUid, browserBinding);
         }
-        return this.#interactionCallback(req, res, scheme, params);
+        return this.#interactionCallback(req, res, scheme, params, pending);
       });
     } catch (err) {
       // What reaches the person (a bad or replayed callback, an outage, an account sign-in that
@@ -187,9 +188,11 @@ export class LoginService {
     res: Res,
     scheme: SchemeId,
     params: URLSearchParams,
+    pending: LoginState['pendingUpstream'],
   ): Promise<CallbackOutcome> {
     const login = await this.#login(req, res, scheme);
     login.params = params;
+    login.pendingUpstream = pending;
     try {
       if (!(await runSteps(LOGIN_STEPS.callback, login, this.#deps))) {
         return { kind: 'consent', uid: login.details.uid, client: login.client!, result: login.result! };
@@ -378,11 +381,11 @@ export class LoginService {
     scheme: SchemeId,
     params: URLSearchParams,
     state: string,
+    owner: string | null,
     browserBinding: string | undefined,
   ): Promise<CallbackOutcome> {
     const deps = this.#deps;
-    const pending = await deps.upstreamLogins.pending(state, scheme);
-    if (!browserBinding || pending.interactionUid !== `account:${sha256b64u(browserBinding)}`) {
+    if (!browserBinding || owner !== `account:${sha256b64u(browserBinding)}`) {
       throw new GovbridgeError(
         'bad_request',
         'This sign-in response belongs to a different browser. Sign in again from your consents page.',

@@ -86,6 +86,8 @@ export interface LoginState {
   upstreamRequest?: ReturnType<typeof translateRequest>;
   loginHint?: string | undefined;
   uiLocales?: string | undefined;
+  /** Whose the callback's state is, if the caller looked it up already (check response). */
+  pendingUpstream?: { purpose: 'interaction' | 'account'; interactionUid: string | null } | undefined;
   /** The callback's parameters and the state's stored transaction (complete upstream). */
   params?: URLSearchParams;
   transaction?: ConnectorTransaction & { unsupportedScopes?: unknown };

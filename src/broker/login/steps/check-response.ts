@@ -27,7 +27,8 @@ export const checkResponse: LoginStep = {
         'The sign-in response has no state: start again from the service',
       );
     }
-    const pending = await deps.upstreamLogins.pending(state, login.scheme);
+    // Looked up already when the callback was routed (account sign-in or relying party's login).
+    const pending = login.pendingUpstream ?? (await deps.upstreamLogins.pending(state, login.scheme));
     if (pending.purpose !== 'interaction' || login.details.uid !== pending.interactionUid) {
       throw new GovbridgeError(
         'bad_request',
