@@ -29,7 +29,6 @@ import {
   verifyConsistencyProof,
 } from './merkle.ts';
 import { type NoteSigner, type NoteVerifier, openNote, parseSignatureLine, signNote } from './note.ts';
-import type { Proofs } from './proofs.ts';
 import { outOfRange, type TreeSize } from './tree-size.ts';
 
 export interface SignedCheckpoint {
@@ -70,7 +69,10 @@ export function createCheckpoints(o: {
   readonly witnessVerifiers: readonly NoteVerifier[];
   readonly source: SubtreeSource;
   readonly treeSize: TreeSize;
-  readonly proofs: Proofs;
+  /** The consistency proofs of the log (proofs.ts), for the witness request; only this is needed here. */
+  readonly proofs: {
+    consistencyProof(size1: number, size2: number): Promise<{ readonly hashes: readonly string[] }>;
+  };
 }): Checkpoints {
   const { storage, origin, clock, signer, logVerifier, witnessVerifiers, source, treeSize, proofs } = o;
 
