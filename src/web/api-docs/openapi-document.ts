@@ -6,8 +6,8 @@ import type { FastifySchema, RouteOptions } from 'fastify';
  * `buildOpenApiDocument` turns them into paths. OpenAPI 3.1 uses JSON Schema 2020-12, so the
  * schemas go in as they are; the ones the caller names become `$ref`s to `components/schemas`.
  *
- * The admin API builds its document with this; the life-events API still has its own copy
- * (`life-events-api/openapi.ts`, the same shape with its named schemas built in).
+ * Both APIs build their documents with this: the admin API's, and the life-events API's
+ * (`life-events-api/openapi.ts` passes its named schemas).
  */
 
 export type JsonSchema = { readonly [key: string]: unknown };
