@@ -55,11 +55,11 @@ interface Facts {
   exampleRegistrationKeys: string[];
 }
 
-/** The errors `toOidcError` (src/broker/login/login-service.ts) can return, read from its source. */
+/** The errors `toOidcError` (src/broker/login/error-routes.ts) can return, read from its source. */
 function toOidcErrorCodes(): string[] {
-  const source = readFileSync(join(ROOT, 'src/broker/login/login-service.ts'), 'utf8');
+  const source = readFileSync(join(ROOT, 'src/broker/login/error-routes.ts'), 'utf8');
   const start = source.indexOf('export function toOidcError(');
-  assert.ok(start >= 0, 'toOidcError is in login-service.ts');
+  assert.ok(start >= 0, 'toOidcError is in error-routes.ts');
   const body = source.slice(start, source.indexOf('\n}\n', start));
   const codes = new Set([
     ...[...body.matchAll(/case '([a-z_]+)':/g)].map((m) => m[1]!),
