@@ -226,7 +226,8 @@ test('two hub processes on one PostgreSQL database behind the example nginx conf
   assert.ok(cookies.length > 0, 'a page sets a cookie');
   for (const c of cookies) assert.match(c, /;\s*Secure/i, c);
 
-  // A body over the hub's 64 KiB limit reaches the hub (nginx allows 128 KiB), which answers it.
+  // A body over the hub's 64 KiB limit is refused by nginx (413) and never reaches the hub: let
+  // through, the hub's answer raced nginx's sending of the rest and sometimes came back as a 502.
   const big = await fetch(`${publicUrl}/account/sign-in`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -234,11 +235,9 @@ test('two hub processes on one PostgreSQL database behind the example nginx conf
   });
   const bigBody = await big.text();
   assert.equal(big.status, 413, bigBody);
-  assert.match(bigBody, /govuk-template/, 'the hub’s own GOV.UK page');
-  assert.doesNotMatch(bigBody, /nginx/i, 'the hub answered, not nginx');
   assert.ok(
-    (await served()).some((l) => l.path === '/account/sign-in' && l.status === 413 && l.hub),
-    'proxied',
+    (await served()).some((l) => l.path === '/account/sign-in' && l.status === 413 && !l.hub),
+    'refused by nginx, not proxied',
   );
 
   // What nginx logged: paths only, never a query string (codes, states, hints).
