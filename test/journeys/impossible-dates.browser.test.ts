@@ -40,8 +40,8 @@ test('an impossible date: refused with the range; a saved one is fixed on its ow
     await page.getByLabel('Year').fill('2025');
     await page.getByLabel('Month').fill('3');
     await page.getByLabel('Day').fill('1');
-    await j.clickTo(page.getByRole('button', { name: 'Start' }), /\/questions$/);
-    const journeyUrl = page.url().replace(/\/questions$/, '');
+    await j.clickTo(page.getByRole('button', { name: 'Start' }), /\/questions\/[a-z0-9_]+$/);
+    const journeyUrl = page.url().replace(/\/questions\/[a-z0-9_]+$/, '');
     const id = journeyUrl.split('/').at(-1)!;
     await hub.ctx.storage.db
       .updateTable('journeys')

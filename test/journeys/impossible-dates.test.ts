@@ -164,7 +164,7 @@ test('a journey saved with an answer the rules refuse links to that question, ne
   const page = await getPage(b, hub.url, `/life-events/journeys/${id}`);
   assert.equal(page.status, 200, page.html.slice(0, 400));
   assert.match(pageText(page.html), /Some of your answers are not ones we can work out a journey for/);
-  const link = `/life-events/journeys/${id}/questions?fact=child_birth_order`;
+  const link = `/life-events/journeys/${id}/questions/child_birth_order?return=journey`;
   assert.ok(page.html.includes(`href="${link.replace(/&/g, '&amp;')}"`), page.html);
   // The link asks the question again; a good answer fixes the journey.
   const q = await getPage(b, hub.url, link);

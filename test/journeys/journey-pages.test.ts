@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { getPage, pageText, submitPage, TestBrowser, type TestPage } from '../support/http.ts';
+import { findForm, getPage, pageText, submitPage, TestBrowser, type TestPage } from '../support/http.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 
 /**
@@ -36,6 +36,11 @@ const get = (b: TestBrowser, path: string): Promise<Page> => getPage(b, hub.url,
 const submit = submitPage;
 
 const text = pageText;
+
+/** Where the page's back link goes. */
+function backHref(html: string): string {
+  return /<a href="([^"]*)" class="govuk-back-link"/.exec(html)?.[1] ?? '';
+}
 
 function errorSummary(html: string): string {
   const m = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(html);
@@ -95,7 +100,7 @@ async function answerAll(b: TestBrowser, first: Page, answers: Record<string, Re
 test('having a baby: second child, married parents, Singapore → Baby Bonus S$11,000, register by 12 April 2025', async () => {
   const b = await signIn('sg-citizen-young');
   const first = await startJourney(b, 'having_a_baby', ['1', '3', '2025']);
-  assert.match(first.url, /\/questions$/);
+  assert.match(first.url, /\/questions\/[a-z0-9_]+$/);
   const { page, asked } = await answerAll(b, first, SECOND_CHILD_SG);
   // One question per page, each asked once, the rules' questions only.
   assert.equal(new Set(asked).size, asked.length);
@@ -130,7 +135,11 @@ test('having a baby: second child, married parents, Singapore → Baby Bonus S$1
   assert.match(benefit, /By 1 June 2025/);
   assert.match(benefit, /Overdue/);
   assert.match(benefit, /We still need to know/);
-  assert.match(page.html, /href="\/life-events\/journeys\/[0-9a-f-]+\/questions\?fact=lives_in_uk"/);
+  // …each question at its own URL; answering it there comes back to the journey.
+  assert.match(
+    page.html,
+    /href="\/life-events\/journeys\/[0-9a-f-]+\/questions\/lives_in_uk\?return=journey"/,
+  );
   assert.match(text(page.html), /Progress: 0 done, 12 to do, 3 overdue\./);
 
   // Mark done → Done, and the progress moves.
@@ -234,7 +243,7 @@ test('event dates: impossible, future date of death, before the catalogue, missi
 test('a birth before some services’ rules: the journey is worked out; those steps say from when the rules are held', async () => {
   const b = await signIn('sg-citizen-young');
   const first = await startJourney(b, 'having_a_baby', ['1', '1', '2021']);
-  assert.match(first.url, /\/questions$/);
+  assert.match(first.url, /\/questions\/[a-z0-9_]+$/);
   const { page } = await answerAll(b, first, SECOND_CHILD_SG);
   assert.equal(page.status, 200);
   // Singapore's 42-day LifeSG rule is held from 29 May 2022: not known for a birth in 2021.
@@ -257,8 +266,8 @@ test('a birth before some services’ rules: the journey is worked out; those st
 test('malformed answers: a message on the question page, GOV.UK wording, nothing stored', async () => {
   const b = await signIn('sg-citizen-mid');
   const first = await startJourney(b, 'having_a_baby', ['1', '3', '2025']);
-  const base = new URL(first.url).pathname;
-  const ask = (fact: string) => get(b, `${base}?fact=${fact}`);
+  const base = new URL(first.url).pathname.replace(/\/[a-z0-9_]+$/, '');
+  const ask = (fact: string) => get(b, `${base}/${fact}`);
 
   const cases: [string, Record<string, string>, RegExp][] = [
     ['child_birth_order', { value: 'two' }, /Enter a number/],
@@ -290,19 +299,33 @@ test('malformed answers: a message on the question page, GOV.UK wording, nothing
   const ok = await submit(b, income, '/questions', { value: '60,000' });
   assert.equal(ok.status, 200);
 
-  // A question that is not part of this journey.
+  // A question that is not part of this journey: its page is not found (a GOV.UK 404 page), and an
+  // answer to it is refused, at its own URL (404) and in the old form's hidden field (400).
   const page = await ask('parents_married');
-  const foreign = await submit(b, page, '/questions', { fact: 'monthly_fixed_salary_sgd', value: '1' });
+  const legacy = {
+    ...page,
+    html: page.html.replace(/action="[^"]*\/questions\/parents_married"/, `action="${base}"`),
+  };
+  const foreign = await submit(b, legacy, '/questions', { fact: 'monthly_fixed_salary_sgd', value: '1' });
   assert.equal(foreign.status, 400);
-  const notHere = await ask('monthly_fixed_salary_sgd');
-  assert.equal(notHere.status, 404);
+  const forged = {
+    ...page,
+    html: page.html.replace(/\/questions\/parents_married"/, '/questions/monthly_fixed_salary_sgd"'),
+  };
+  const foreignHere = await submit(b, forged, '/questions', { value: '1' });
+  assert.equal(foreignHere.status, 404);
+  for (const fact of ['monthly_fixed_salary_sgd', 'no_such_question', '..%2F..%2Faccount']) {
+    const notHere = await ask(fact);
+    assert.equal(notHere.status, 404, fact);
+    assert.match(notHere.html, /Page not found/);
+  }
 });
 
 test('dates in answers: impossible and future dates of death registration', async () => {
   const b = await signIn('sg-citizen-mid');
   const first = await startJourney(b, 'death_of_a_loved_one', ['3', '2', '2025']);
-  assert.match(first.url, /\/questions$/);
-  const page = await get(b, `${new URL(first.url).pathname}?fact=death_registration_date`);
+  assert.match(first.url, /\/questions\/[a-z0-9_]+$/);
+  const page = await get(b, new URL(first.url).pathname.replace(/\/[a-z0-9_]+$/, '/death_registration_date'));
   const impossible = await submit(b, page, '/questions', {
     'value-day': '30',
     'value-month': '2',
@@ -328,7 +351,7 @@ test('dates in answers: impossible and future dates of death registration', asyn
 test("another account's journey, or an unknown id, is 404; signed out is asked to sign in", async () => {
   const owner = await signIn('sg-citizen-young');
   const first = await startJourney(owner, 'having_a_baby', ['1', '3', '2025']);
-  const path = new URL(first.url).pathname.replace(/\/questions$/, '');
+  const path = new URL(first.url).pathname.replace(/\/questions\/[a-z0-9_]+$/, '');
   const ownerPage = await get(owner, path);
   assert.equal(ownerPage.status, 200);
 
@@ -336,6 +359,7 @@ test("another account's journey, or an unknown id, is 404; signed out is asked t
   for (const p of [
     path,
     `${path}/questions`,
+    `${path}/questions/birth_place`,
     '/life-events/journeys/00000000-0000-4000-8000-000000000000',
     '/life-events/journeys/nonsense',
   ]) {
@@ -359,4 +383,79 @@ test("another account's journey, or an unknown id, is 404; signed out is asked t
   assert.equal(signedOut.status, 200);
   assert.match(heading(signedOut.html), /Sign in to plan a life event/);
   assert.match(signedOut.html, /href="\/account\/consents"/);
+});
+
+test('one URL per question: back to the previous question; Change from the journey page comes back to it', async () => {
+  const b = await signIn('sg-citizen-young');
+  const first = await startJourney(b, 'having_a_baby', ['1', '3', '2025']);
+  const journey = new URL(first.url).pathname.replace(/\/questions\/[a-z0-9_]+$/, '');
+  assert.equal(new URL(first.url).pathname, `${journey}/questions/birth_place`);
+  // The first question's back link goes to the journey (where the date can be changed).
+  assert.equal(backHref(first.html), `${journey}`);
+  const second = await submit(b, first, '/questions', { value: 'singapore' });
+  assert.match(second.url, /\/questions\/[a-z0-9_]+$/);
+  assert.notEqual(new URL(second.url).pathname, `${journey}/questions/birth_place`);
+  // The next question's back link goes to the question before it, not to browser history.
+  assert.equal(backHref(second.html), `${journey}/questions/birth_place`);
+  const third = await submit(b, second, '/questions', { skip: '1' });
+  const secondFact = /\/questions\/([a-z0-9_]+)$/.exec(second.url)![1]!;
+  assert.equal(backHref(third.html), `${journey}/questions/${secondFact}`);
+
+  // The journey page lists the answers, each with a Change link naming it for screen readers.
+  const page = await get(b, journey);
+  assert.equal(page.status, 200);
+  assert.match(
+    text(page.html),
+    /Where was the baby born\? Singapore \(you told us\) Change where was the baby born/,
+  );
+  assert.match(
+    page.html,
+    new RegExp(
+      `href="${journey}/questions/birth_place\\?return=journey">\\s*Change<span class="govuk-visually-hidden"> where was the baby born</span>`,
+    ),
+  );
+  // A skipped answer can be given later from there too.
+  assert.match(text(page.html), /You said you do not know Change/);
+  const change = await get(b, `${journey}/questions/birth_place?return=journey`);
+  assert.equal(change.status, 200);
+  assert.match(change.html, /<input type="hidden" name="return" value="journey">/);
+  assert.match(change.html, /value="singapore" checked/);
+  assert.equal(backHref(change.html), `${journey}#details-used`);
+  const changed = await submit(b, change, '/questions', { value: 'england_wales' });
+  assert.equal(changed.status, 200);
+  assert.equal(new URL(changed.url).pathname, journey);
+  assert.match(text(changed.html), /Where was the baby born\? England or Wales \(you told us\)/);
+  // A wrong answer on the way stays on the question, still on its way back.
+  const wrong = await submit(b, change, '/questions', { value: 'mars' });
+  assert.equal(wrong.status, 400);
+  assert.match(wrong.html, /<input type="hidden" name="return" value="journey">/);
+});
+
+test('a hostile return value is ignored: never a redirect off the journey', async () => {
+  const b = await signIn('sg-citizen-young');
+  const first = await startJourney(b, 'having_a_baby', ['1', '3', '2025']);
+  const journey = new URL(first.url).pathname.replace(/\/questions\/[a-z0-9_]+$/, '');
+  for (const hostile of [
+    'https://evil.example/',
+    '//evil.example',
+    '/account/consents',
+    'journey\r\nX: y',
+    'JOURNEY',
+  ]) {
+    const q = await get(b, `${journey}/questions/birth_place?return=${encodeURIComponent(hostile)}`);
+    assert.equal(q.status, 200, hostile);
+    assert.doesNotMatch(q.html, /name="return"/, hostile);
+    assert.doesNotMatch(q.html, /evil\.example/, hostile);
+    // Posted in the form instead: the answer is kept and the questions go on, here.
+    const form = findForm(q.html, '/questions/birth_place');
+    const res = await b.request(new URL(form.action, hub.url).toString(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...form.fields, return: hostile, value: 'singapore' }).toString(),
+    });
+    const location = res.headers.get('location') ?? '';
+    await res.arrayBuffer();
+    assert.equal(res.status, 303, hostile);
+    assert.equal(location, `${journey}/questions`, hostile);
+  }
 });

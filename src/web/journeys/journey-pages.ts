@@ -40,8 +40,12 @@ import { type DateFields, readAnswer, readDate } from './read-answer.ts';
  * The citizen's life-event journeys (issue "Life events"), signed in to the hub:
  *   GET  /life-events                              choose a life event; your journeys with progress
  *   POST /life-events/start                        event + its date → a new journey
- *   GET  /life-events/journeys/:id/questions       the next question the rules still need (one per page)
- *   POST /life-events/journeys/:id/questions       answer it (or skip: "I don't know")
+ *   GET  /life-events/journeys/:id/questions       → the next question the rules still need (or the journey)
+ *   GET  /life-events/journeys/:id/questions/:fact one question per page, one URL per question; the back
+ *                                                  link goes to the question asked before it
+ *   POST /life-events/journeys/:id/questions/:fact answer it (or skip: "I don't know") → the next question,
+ *                                                  or, with `return=journey|tell` (a change from a summary),
+ *                                                  back to that summary
  *   GET  /life-events/journeys/:id                 the journey: steps in order with status
  *   POST /life-events/journeys/:id/steps           mark a step done / not done
  *   POST /life-events/journeys/:id/verified        agree (→ national sign-in asking for the verified
@@ -97,6 +101,31 @@ const EVENT_DATE_NOUNS: Readonly<Record<string, string>> = {
 
 type Body = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/**
+ * Where a changed answer goes back to: a NAME, never a URL, so `return` cannot send the person to
+ * another site (no open redirect). Anything else is ignored and the questions go on as usual.
+ */
+export const RETURN_TARGETS = ['journey', 'tell'] as const;
+export type ReturnTarget = (typeof RETURN_TARGETS)[number];
+
+export function returnTarget(v: unknown): ReturnTarget | undefined {
+  return typeof v === 'string' && (RETURN_TARGETS as readonly string[]).includes(v)
+    ? (v as ReturnTarget)
+    : undefined;
+}
+
+/** The page a return target names, for a journey. */
+export function returnHref(journeyId: string, target: ReturnTarget): string {
+  const journey = `/life-events/journeys/${encodeURIComponent(journeyId)}`;
+  return target === 'tell' ? `${journey}/tell` : `${journey}#details-used`;
+}
+
+/** A question's own page: one URL per question (with where a change returns to). */
+export function questionHref(journeyId: string, factId: string, back?: ReturnTarget): string {
+  const href = `/life-events/journeys/${encodeURIComponent(journeyId)}/questions/${encodeURIComponent(factId)}`;
+  return back ? `${href}?return=${back}` : href;
+}
 
 async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptions): Promise<void> {
   const { catalogue, journeys } = o;
@@ -185,7 +214,7 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
       const fact = catalogue.facts.get(id);
       if (!fact || value === null || !checkFactValue(fact, value, now)) continue;
       badAnswers.push({
-        href: `/life-events/journeys/${encodeURIComponent(saved.journeyId)}/questions?fact=${encodeURIComponent(id)}`,
+        href: questionHref(saved.journeyId, id, 'journey'),
         text: `${fact.question} (you answered ${formatFactValue(fact, value)})`,
       });
     }
@@ -345,13 +374,54 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     },
   );
 
+  /**
+   * The questions in the order they were asked: replayed from the verified values, asking the next
+   * question the rules need and taking the saved answer, until one is not answered. The rules decide
+   * which question comes next from the answers before it, so this is the order the person saw.
+   */
+  function askedOrder(eff: Effective): string[] {
+    const saved = eff.saved;
+    const asked: string[] = [];
+    const sofar: Record<string, SavedJourney['answers'][string]> = { ...eff.verified };
+    for (let i = 0; i < 200; i++) {
+      const partial: SavedJourney = { ...saved, answers: sofar };
+      const next = nextQuestion(evaluate(partial), partial);
+      if (next === undefined || !(next in saved.answers)) break;
+      asked.push(next);
+      sofar[next] = saved.answers[next]!;
+    }
+    return asked;
+  }
+
+  /**
+   * The back link of a question: to the summary it was changed from, else to the question asked
+   * before it, else (the first question) to the journey, where the event and its date can be changed.
+   */
+  function questionBack(eff: Effective, factId: string, back: ReturnTarget | undefined) {
+    const id = eff.saved.journeyId;
+    if (back) return { href: returnHref(id, back), text: 'Back' };
+    let asked: string[] = [];
+    try {
+      asked = askedOrder(eff);
+    } catch {
+      // Not worked out (a saved answer the rules refuse): back to the journey, which says why.
+    }
+    const at = asked.indexOf(factId);
+    const previous = at > 0 ? asked[at - 1] : at === -1 ? asked.at(-1) : undefined;
+    return previous
+      ? { href: questionHref(id, previous), text: 'Back' }
+      : { href: `/life-events/journeys/${encodeURIComponent(id)}`, text: 'Back to your journey' };
+  }
+
   function questionContext(
-    saved: SavedJourney,
+    eff: Effective,
     event: LifeEvent,
     fact: Fact,
     values: Record<string, string>,
+    back: ReturnTarget | undefined,
     extra: Record<string, unknown> = {},
   ) {
+    const saved = eff.saved;
     const unit =
       /SGD/.test(fact.question) || fact.id.endsWith('_sgd')
         ? 'S$'
@@ -362,11 +432,9 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
       pageTitle: fact.question,
       eventName: event.name,
       journeyId: saved.journeyId,
-      action: `/life-events/journeys/${encodeURIComponent(saved.journeyId)}/questions`,
-      backLink: {
-        href: `/life-events/journeys/${encodeURIComponent(saved.journeyId)}`,
-        text: 'Back to your journey',
-      },
+      action: questionHref(saved.journeyId, fact.id),
+      returnTo: back,
+      backLink: questionBack(eff, fact.id, back),
       fact: {
         id: fact.id,
         type: fact.type,
@@ -398,6 +466,17 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     return { value: String(answer) };
   }
 
+  /** The event's question `factId`, or "not found" (a GOV.UK 404 page) for any other id. */
+  function questionOf(event: LifeEvent, factId: string): Fact {
+    const fact = catalogue.facts.get(factId);
+    if (!fact || !eventFacts(catalogue, event).includes(factId)) {
+      throw new GovbridgeError('not_found', 'This journey has no such question');
+    }
+    return fact;
+  }
+
+  // The next question: its own URL (or the journey when the rules need nothing more). `?fact=` is
+  // the old form of a question's link, kept so saved links still work.
   app.get<{ Params: { id: string }; Querystring: { fact?: string } }>(
     '/life-events/journeys/:id/questions',
     async (req, reply) => {
@@ -405,74 +484,109 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
       if (!accountId) return reply;
       const loaded = await load(accountId, req.params.id);
       const { event } = loaded;
-      const eff = effective(loaded.saved, event);
-      const saved = eff.saved;
-      let factId = typeof req.query.fact === 'string' ? req.query.fact : undefined;
-      if (factId !== undefined && !eventFacts(catalogue, event).includes(factId)) {
-        throw new GovbridgeError('not_found', 'This journey has no such question');
+      const saved = effective(loaded.saved, event).saved;
+      if (typeof req.query.fact === 'string') {
+        questionOf(event, req.query.fact);
+        return reply.redirect(questionHref(saved.journeyId, req.query.fact), 303);
       }
-      // A verified detail is not asked: the journey page says where it came from.
-      if (factId !== undefined && factId in eff.verified) factId = undefined;
-      if (factId === undefined) {
-        try {
-          factId = nextQuestion(evaluate(saved), saved);
-        } catch (err) {
-          if (err instanceof Unevaluable) return unevaluable(req, reply, saved, event, err);
-          throw err;
-        }
+      let factId: string | undefined;
+      try {
+        factId = nextQuestion(evaluate(saved), saved);
+      } catch (err) {
+        if (err instanceof Unevaluable) return unevaluable(req, reply, saved, event, err);
+        throw err;
       }
-      if (factId === undefined) {
-        return reply.redirect(`/life-events/journeys/${encodeURIComponent(saved.journeyId)}`, 303);
-      }
-      const fact = catalogue.facts.get(factId)!;
-      return reply.view(
-        'journeys/question.njk',
-        questionContext(saved, event, fact, valuesOf(fact, saved.answers[factId])),
+      return reply.redirect(
+        factId === undefined
+          ? `/life-events/journeys/${encodeURIComponent(saved.journeyId)}`
+          : questionHref(saved.journeyId, factId),
+        303,
       );
     },
   );
 
-  app.post<{ Params: { id: string }; Body: Body }>(
-    '/life-events/journeys/:id/questions',
-    { preHandler: verifyCsrf },
+  app.get<{ Params: { id: string; fact: string }; Querystring: { return?: string } }>(
+    '/life-events/journeys/:id/questions/:fact',
     async (req, reply) => {
       const accountId = await account(req, reply);
       if (!accountId) return reply;
-      const { saved, event } = await load(accountId, req.params.id);
-      const body = req.body ?? {};
-      const factId = str(body['fact']);
-      const fact = catalogue.facts.get(factId);
-      if (!fact || !eventFacts(catalogue, event).includes(factId)) {
-        throw new GovbridgeError(
-          'bad_request',
-          'This question is not part of your journey. Go back to your journey and try again.',
+      const loaded = await load(accountId, req.params.id);
+      const { event } = loaded;
+      const fact = questionOf(event, req.params.fact);
+      const eff = effective(loaded.saved, event);
+      const back = returnTarget(req.query.return);
+      // A verified detail is not asked: the journey page says where it came from.
+      if (fact.id in eff.verified) {
+        return reply.redirect(
+          back
+            ? returnHref(eff.saved.journeyId, back)
+            : `/life-events/journeys/${encodeURIComponent(eff.saved.journeyId)}/questions`,
+          303,
         );
       }
-      const next = `/life-events/journeys/${encodeURIComponent(saved.journeyId)}/questions`;
-      if (body['skip'] !== undefined) {
-        await journeys.updateAnswers(accountId, saved.journeyId, { [factId]: null });
-        return reply.redirect(next, 303);
-      }
-      const result = readAnswer(fact, body, today());
-      if (!result.ok) {
-        const href =
-          fact.type === 'date' ? `#value-${result.field === 'value' ? 'day' : result.field}` : '#value';
-        const values: Record<string, string> =
-          fact.type === 'date'
-            ? { day: str(body['value-day']), month: str(body['value-month']), year: str(body['value-year']) }
-            : { value: str(body['value']) };
-        return reply.code(400).view(
-          'journeys/question.njk',
-          questionContext(saved, event, fact, values, {
-            errorList: [{ text: result.message, href }],
-            fieldErrors: { value: { text: result.message } },
-            dateField: result.field,
-          }),
-        );
-      }
-      await journeys.updateAnswers(accountId, saved.journeyId, { [factId]: result.value });
-      return reply.redirect(next, 303);
+      return reply.view(
+        'journeys/question.njk',
+        questionContext(eff, event, fact, valuesOf(fact, eff.saved.answers[fact.id]), back),
+      );
     },
+  );
+
+  async function answer(
+    req: FastifyRequest<{ Params: { id: string; fact?: string }; Body: Body }>,
+    reply: FastifyReply,
+  ) {
+    const accountId = await account(req, reply);
+    if (!accountId) return reply;
+    const { saved, event } = await load(accountId, req.params.id);
+    const body = req.body ?? {};
+    const factId = req.params.fact ?? str(body['fact']);
+    const fact = catalogue.facts.get(factId);
+    if (!fact || !eventFacts(catalogue, event).includes(factId)) {
+      if (req.params.fact !== undefined) questionOf(event, factId);
+      throw new GovbridgeError(
+        'bad_request',
+        'This question is not part of your journey. Go back to your journey and try again.',
+      );
+    }
+    const back = returnTarget(body['return']);
+    const next = back
+      ? returnHref(saved.journeyId, back)
+      : `/life-events/journeys/${encodeURIComponent(saved.journeyId)}/questions`;
+    if (body['skip'] !== undefined) {
+      await journeys.updateAnswers(accountId, saved.journeyId, { [factId]: null });
+      return reply.redirect(next, 303);
+    }
+    const result = readAnswer(fact, body, today());
+    if (!result.ok) {
+      const href =
+        fact.type === 'date' ? `#value-${result.field === 'value' ? 'day' : result.field}` : '#value';
+      const values: Record<string, string> =
+        fact.type === 'date'
+          ? { day: str(body['value-day']), month: str(body['value-month']), year: str(body['value-year']) }
+          : { value: str(body['value']) };
+      return reply.code(400).view(
+        'journeys/question.njk',
+        questionContext(effective(saved, event), event, fact, values, back, {
+          errorList: [{ text: result.message, href }],
+          fieldErrors: { value: { text: result.message } },
+          dateField: result.field,
+        }),
+      );
+    }
+    await journeys.updateAnswers(accountId, saved.journeyId, { [factId]: result.value });
+    return reply.redirect(next, 303);
+  }
+
+  app.post<{ Params: { id: string; fact: string }; Body: Body }>(
+    '/life-events/journeys/:id/questions/:fact',
+    { preHandler: verifyCsrf },
+    answer,
+  );
+  // The old form (the question in a hidden field), kept so a page loaded before still works.
+  app.post<{ Params: { id: string }; Body: Body }>(
+    '/life-events/journeys/:id/questions',
+    { preHandler: verifyCsrf },
+    answer,
   );
 
   /** What to offer about verified details: which would be used, from where, and why. */
@@ -498,7 +612,13 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     };
   }
 
-  /** Per fact the journey uses: its value and where it came from (verified, or the citizen's answer). */
+  /**
+   * Per fact the journey uses: its value and where it came from (verified, or the citizen's answer),
+   * with a "Change" link to the question for the citizen's own answers (GOV.UK "check answers": the
+   * link names the answer for screen readers, and saving it comes back here). Answers skipped with
+   * "I don't know" are listed too, so they can be given later. Verified details are changed where
+   * they are verified, not here.
+   */
   function factsUsed(eff: Effective, event: LifeEvent) {
     const source = eff.saved.verified
       ? (SCHEME_NAMES[eff.saved.verified.scheme] ?? eff.saved.verified.scheme)
@@ -506,13 +626,30 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
     const rows = [];
     for (const id of eventFacts(catalogue, event)) {
       const value = eff.saved.answers[id];
-      if (value === undefined || value === null) continue;
+      if (value === undefined) continue;
       const fact = catalogue.facts.get(id);
+      const verified = id in eff.verified;
       rows.push({
         key: { text: fact?.question ?? id },
         value: {
-          text: `${formatFactValue(fact, value)} (${id in eff.verified ? `from ${source}, verified` : 'you told us'})`,
+          text:
+            value === null
+              ? 'You said you do not know'
+              : `${formatFactValue(fact, value)} (${verified ? `from ${source}, verified` : 'you told us'})`,
         },
+        ...(verified
+          ? {}
+          : {
+              actions: {
+                items: [
+                  {
+                    href: questionHref(eff.saved.journeyId, id, 'journey'),
+                    text: 'Change',
+                    visuallyHiddenText: answerName(fact, id),
+                  },
+                ],
+              },
+            }),
       });
     }
     return rows;
@@ -705,6 +842,17 @@ async function lifeEventPagesPlugin(app: FastifyInstance, o: LifeEventPagesOptio
       );
     },
   );
+}
+
+/**
+ * How a Change link names an answer to a screen reader: the question without its question mark,
+ * starting in lower case ("Change where was the baby born").
+ */
+function answerName(fact: Fact | undefined, id: string): string {
+  const detail = fact?.verifiedFrom ? DETAIL_WORDS[fact.verifiedFrom] : undefined;
+  if (detail) return detail.toLowerCase();
+  const q = (fact?.question ?? id.replace(/_/g, ' ')).replace(/[?？]\s*$/, '').trim();
+  return q.charAt(0).toLowerCase() + q.slice(1);
 }
 
 /** A saved journey the rules cannot work out; `failure` is why. */

@@ -108,7 +108,7 @@ export function stepsView(catalogue: Catalogue, journey: Journey, saved: SavedJo
     const status = statusOf(d, saved, today);
     const service = catalogue.services.get(d.serviceId);
     const missing = d.missing.map((factId) => ({
-      href: `${base}/questions?fact=${encodeURIComponent(factId)}`,
+      href: `${base}/questions/${encodeURIComponent(factId)}?return=journey`,
       text: catalogue.facts.get(factId)?.question ?? factId,
     }));
     const reuses = (service?.reusesVerified ?? []).map((c) => CLAIM_WORDS[c] ?? c);
