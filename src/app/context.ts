@@ -200,6 +200,29 @@ export async function openContext(config: Config): Promise<AppContext> {
   }
 }
 
+/**
+ * Consents (src/consent, ADR 20). Withdrawing one is ONE transaction: the consent marked withdrawn,
+ * the grants and tokens given under it revoked (broker), and — for the life-events consent — the
+ * verified details kept on journeys removed. Then `consent.withdrawn` carries what need not be
+ * durable: the metric here, the log line in http.ts.
+ */
+function consentService(storage: Storage, metrics: HubMetrics): ConsentService {
+  const consents = new ConsentService(storage, {
+    clock: systemClock,
+    observer: metrics.consent,
+    withdrawalSteps: [
+      { name: 'revoke grants and tokens', run: (tx, w) => revokeGrantsOfConsentIn(tx, w.consentId) },
+      {
+        name: 'remove verified details from journeys',
+        run: async (tx, w) =>
+          w.clientId === LIFE_EVENTS_CLIENT_ID ? removeVerifiedDetails(tx, w.accountId) : 0,
+      },
+    ],
+  });
+  consents.events.on('consent.withdrawn', 'metrics', (e) => metrics.consent.withdrawn(e.clientId));
+  return consents;
+}
+
 /** The release policy: the Cedar schema and policies, relative to the working directory like `catalogue/`. */
 const POLICIES_DIR = 'policies';
 

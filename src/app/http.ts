@@ -280,6 +280,25 @@ function loginService(
 }
 
 /**
+ * A committed withdrawal is one log line (ids and the service, never the person); a consent event's
+ * subscriber that fails is one warning. Unsubscribed when the app closes.
+ */
+function logConsentEvents({ ctx, app, logger }: Wiring): void {
+  ctx.consents.events.onError = (err, event, subscriber) =>
+    logger.warn(
+      { event: 'consent_event_subscriber_failed', code: 'consent_event_subscriber_failed', subscriber, err },
+      `a subscriber of ${event.type} failed (the withdrawal stands)`,
+    );
+  const off = ctx.consents.events.on('consent.withdrawn', 'log', (e) =>
+    logger.info(
+      { event: 'consent_withdrawn', consentId: e.consentId, clientId: e.clientId },
+      'consent withdrawn: grants revoked, kept details removed',
+    ),
+  );
+  app.addHook('onClose', async () => off());
+}
+
+/**
  * Every operator action is logged too, with its place in the audit trail: shipped logs keep the
  * trail's heads where the database cannot recall them (ADR 18).
  */

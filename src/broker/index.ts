@@ -25,4 +25,4 @@ export {
   SCOPE_CLAIMS,
   WITHHELD_CLAIM,
 } from './provider.ts';
-export { appendUnledgeredReleases, revokeGrantsOfConsent } from './releases.ts';
+export { appendUnledgeredReleases, revokeGrantsOfConsent, revokeGrantsOfConsentIn } from './releases.ts';

@@ -6,7 +6,7 @@ import {
   type RepairLog,
   validateReleaseRecord,
 } from '../ledger/index.ts';
-import type { Storage } from '../storage/index.ts';
+import type { Storage, Tx } from '../storage/index.ts';
 
 /**
  * Record that attributes of a citizen went to a relying party (the transparency log builds on this):

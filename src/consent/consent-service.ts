@@ -1,5 +1,6 @@
 import { type Clock, systemClock, uuid } from '../kernel/index.ts';
-import type { Storage } from '../storage/index.ts';
+import type { Storage, Tx } from '../storage/index.ts';
+import { ConsentEvents, type ConsentWithdrawn } from './events.ts';
 
 /**
  * The citizen's consents: which attributes may go to which relying party, for which stated purpose.
@@ -21,17 +22,41 @@ export interface Consent {
 /** What consent decisions report for metrics (filled by the composition root; ids, never people). */
 export interface ConsentObserver {
   given(clientId: string): void;
-  withdrawn(clientId: string): void;
+}
+
+/**
+ * Durable work another module does when a consent is withdrawn, in the withdrawal's OWN transaction
+ * (`tx`): revoking the grants and tokens given under it (broker), removing details kept under it
+ * (life events). Registered by the composition root. A step that throws rolls the whole withdrawal
+ * back: the consent stays active and nothing any step wrote is kept.
+ */
+export interface WithdrawalStep {
+  readonly name: string;
+  run(tx: Tx, withdrawn: ConsentWithdrawn): Promise<unknown>;
+}
+
+export interface ConsentServiceOptions {
+  clock?: Clock;
+  observer?: ConsentObserver;
+  /** Run in order inside the withdrawal's transaction (see WithdrawalStep). */
+  withdrawalSteps?: readonly WithdrawalStep[];
+  /** Where `consent.withdrawn` is published once the withdrawal is committed (events.ts). */
+  events?: ConsentEvents;
 }
 
 export class ConsentService {
   readonly #storage: Storage;
   readonly #clock: Clock;
   readonly #observer: ConsentObserver | undefined;
-  constructor(storage: Storage, clock: Clock = systemClock, observer?: ConsentObserver) {
+  readonly #steps: readonly WithdrawalStep[];
+  /** Subscribe here to react, after the commit, to what consents do (non-durable reactions only). */
+  readonly events: ConsentEvents;
+  constructor(storage: Storage, options: ConsentServiceOptions = {}) {
     this.#storage = storage;
-    this.#clock = clock;
-    this.#observer = observer;
+    this.#clock = options.clock ?? systemClock;
+    this.#observer = options.observer;
+    this.#steps = options.withdrawalSteps ?? [];
+    this.events = options.events ?? new ConsentEvents();
   }
 
   /** The active consent that covers releasing `attributes` for `purpose`, if any. */
@@ -78,24 +103,39 @@ export class ConsentService {
     return toConsent(consent);
   }
 
-  /** Withdraw one of the citizen's own consents. Returns false when it is not theirs or already withdrawn. */
-  async withdraw(accountId: string, consentId: string): Promise<boolean> {
-    const r = await this.#storage.db
-      .updateTable('consents')
-      .set({ withdrawn_at: this.#clock.now().getTime() })
-      .where('consent_id', '=', consentId)
-      .where('account_id', '=', accountId)
-      .where('withdrawn_at', 'is', null)
-      .executeTakeFirst();
-    const withdrawn = Number(r.numUpdatedRows) === 1;
-    if (withdrawn && this.#observer) {
-      const row = await this.#storage.db
-        .selectFrom('consents')
-        .select('client_id')
+  /**
+   * Withdraw one of the citizen's own consents, as ONE operation: the consent is marked withdrawn and
+   * every registered withdrawal step (grants and tokens revoked, details kept under it removed) runs
+   * in the same transaction — all of it is committed, or none of it. Then `consent.withdrawn` is
+   * published to the subscribers. Undefined (nothing done) when it is not theirs or already withdrawn.
+   */
+  async withdraw(accountId: string, consentId: string): Promise<ConsentWithdrawn | undefined> {
+    const withdrawnAt = this.#clock.now();
+    const withdrawn = await this.#storage.transaction(async (tx) => {
+      // The conditional UPDATE is the claim: of two withdrawals racing, one updates the row and runs
+      // the steps; the other finds it already withdrawn and does nothing.
+      const row = await tx
+        .updateTable('consents')
+        .set({ withdrawn_at: withdrawnAt.getTime() })
         .where('consent_id', '=', consentId)
+        .where('account_id', '=', accountId)
+        .where('withdrawn_at', 'is', null)
+        .returning(['consent_id', 'account_id', 'client_id', 'purpose', 'attributes'])
         .executeTakeFirst();
-      if (row) this.#observer.withdrawn(row.client_id);
-    }
+      if (!row) return undefined;
+      const event: ConsentWithdrawn = {
+        type: 'consent.withdrawn',
+        consentId: row.consent_id,
+        accountId: row.account_id,
+        clientId: row.client_id,
+        purpose: row.purpose,
+        attributes: JSON.parse(row.attributes) as string[],
+        withdrawnAt,
+      };
+      for (const step of this.#steps) await step.run(tx, event);
+      return event;
+    });
+    if (withdrawn) await this.events.publish(withdrawn);
     return withdrawn;
   }
 

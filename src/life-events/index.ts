@@ -26,6 +26,7 @@ export { formatAmount, formatDate, formatFactValue, formatParameterValue } from 
 export {
   JourneyStore,
   type JourneyStoreOptions,
+  removeVerifiedDetails,
   type SavedAnswer,
   type SavedJourney,
   type VerifiedDetails,

@@ -1,5 +1,5 @@
 import { type Clock, GovbridgeError, seal, systemClock, unseal, uuid } from '../kernel/index.ts';
-import type { JourneyTable, Storage } from '../storage/index.ts';
+import type { Db, JourneyTable, Storage } from '../storage/index.ts';
 
 /**
  * A citizen's saved life-event journeys: the event, its date, the answers given so far and the steps

@@ -14,11 +14,8 @@ export interface HubPagesOptions {
   clients: ClientRegistry;
   trust: TrustFramework;
   schemes: readonly string[];
-  revokeGrants: (consentId: string) => Promise<unknown>;
   /** See SignInRoutesOptions.onVerified. */
   onVerified?: SignInRoutesOptions['onVerified'];
-  /** A consent of this account was withdrawn on its consents page (after its grants are revoked). */
-  onConsentWithdrawn?: (accountId: string, consentId: string) => Promise<unknown>;
   /** See AccountRoutesOptions.endProviderSession. */
   endProviderSession?: AccountRoutesOptions['endProviderSession'];
 }

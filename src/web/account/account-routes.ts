@@ -14,7 +14,7 @@ import { accountFromCookie, bindingCookieName, endAccountSession } from './accou
  * The citizen's own pages:
  *   GET  /account/consents                      list (or a sign-in choice when not signed in)
  *   POST /account/sign-in                       sign in with Singpass or One Login
- *   POST /account/consents/:consentId/withdraw  withdraw one consent
+ *   POST /account/consents/:consentId/withdraw  withdraw one consent (ConsentService.withdraw)
  *   POST /account/sign-out
  */
 export interface AccountRoutesOptions {
@@ -24,10 +24,6 @@ export interface AccountRoutesOptions {
   clients: ClientRegistry;
   trust: TrustFramework;
   schemes: readonly string[];
-  /** Revoke the live grants (tokens, released claims) given under a consent. */
-  revokeGrants: (consentId: string) => Promise<unknown>;
-  /** A consent was withdrawn: remove what was kept under it (e.g. verified details on journeys). */
-  onConsentWithdrawn?: (accountId: string, consentId: string) => Promise<unknown>;
   /** Signing out also ends this browser's OpenID Provider session (broker's `endProviderSession`). */
   endProviderSession?: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
 }
@@ -129,10 +125,9 @@ export async function registerAccountRoutes(app: FastifyInstance, o: AccountRout
     async (req, reply) => {
       const accountId = await accountFromCookie(req, o.config);
       if (!accountId) return reply.redirect('/account/consents', 303);
-      if (await o.consents.withdraw(accountId, req.params.consentId)) {
-        await o.revokeGrants(req.params.consentId);
-        await o.onConsentWithdrawn?.(accountId, req.params.consentId);
-      }
+      // One operation (src/consent): the consent, the grants and tokens given under it and the
+      // details kept under it go in one commit; logs and metrics follow from `consent.withdrawn`.
+      await o.consents.withdraw(accountId, req.params.consentId);
       return reply.redirect('/account/consents?withdrawn=1', 303);
     },
   );
