@@ -1,11 +1,22 @@
 import { createPrivateKey, type JsonWebKey } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { ClientRegistry, GrantClaimsStore, KEY_PURPOSES, KeyStore } from '../broker/index.ts';
+import {
+  ClientRegistry,
+  GrantClaimsStore,
+  KEY_PURPOSES,
+  KeyStore,
+  revokeGrantsOfConsentIn,
+} from '../broker/index.ts';
 import type { Config } from '../config/index.ts';
 import { ConsentService } from '../consent/index.ts';
 import { keyFromBase64url, systemClock } from '../kernel/index.ts';
 import { createLedger, createWitness, type Ledger, type Witness } from '../ledger/index.ts';
-import { type Catalogue, loadCatalogue } from '../life-events/index.ts';
+import {
+  type Catalogue,
+  LIFE_EVENTS_CLIENT_ID,
+  loadCatalogue,
+  removeVerifiedDetails,
+} from '../life-events/index.ts';
 import {
   AgencyRegistry,
   type EventTypes,
@@ -183,7 +194,7 @@ export async function openContext(config: Config): Promise<AppContext> {
       keys,
       keyPurposes: Object.keys(KEY_PURPOSES),
       clients,
-      consents: new ConsentService(storage, systemClock, metrics.consent),
+      consents: consentService(storage, metrics),
       grantClaims: new GrantClaimsStore(storage, kek),
       kek,
       secrets: { cookieSecret, pairwiseSalt },

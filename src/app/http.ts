@@ -6,7 +6,6 @@ import {
   endProviderSession,
   LoginService,
   providerRoutes,
-  revokeGrantsOfConsent,
   SCOPE_CLAIMS,
 } from '../broker/index.ts';
 import type { Config } from '../config/index.ts';
@@ -18,7 +17,7 @@ import {
 import { createDemoAgencies, createDemoServices } from '../demo/index.ts';
 import { GovbridgeError, systemClock } from '../kernel/index.ts';
 import { listProblems } from '../ledger/index.ts';
-import { JourneyStore, LIFE_EVENTS_CLIENT_ID, recordVerifiedDetails } from '../life-events/index.ts';
+import { JourneyStore, recordVerifiedDetails } from '../life-events/index.ts';
 import { startTracing } from '../observability/index.ts';
 import { OperatorOidc } from '../operator/index.ts';
 import {
@@ -122,6 +121,7 @@ async function assemble(ctx: AppContext, config: Config, options: { logger?: Log
     jobs: backgroundJobs(ctx, logger),
   };
   recordOperatorActionsInLogs(w);
+  logConsentEvents(w);
 
   await app.register(webFoundation, foundationOptions(w));
   app.decorate('accountSessions', w.accountSessions);
@@ -341,7 +341,6 @@ function hubPageOptions({
     clients: ctx.clients,
     trust: ctx.trust,
     schemes: [...connectors.keys()],
-    revokeGrants: (consentId: string) => revokeGrantsOfConsent(ctx.storage, consentId),
     // Verified details for a life-event journey: consent recorded, values sealed on the journey.
     onVerified: async ({ accountId, scheme, journeyId, verified }) =>
       (await recordVerifiedDetails(
@@ -355,10 +354,6 @@ function hubPageOptions({
           at: new Date(),
         },
       )) !== undefined,
-    onConsentWithdrawn: async (accountId: string, consentId: string) => {
-      const consent = (await ctx.consents.list(accountId)).find((c) => c.consentId === consentId);
-      if (consent?.clientId === LIFE_EVENTS_CLIENT_ID) await journeys.removeVerified(accountId);
-    },
     endProviderSession: (req, res) => endProviderSession(provider, req, res),
   };
 }

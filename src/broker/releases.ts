@@ -164,7 +164,16 @@ export async function appendUnledgeredReleases(
  * and the sealed claims waiting for the token and userinfo endpoints (UK GDPR Art. 7(3)).
  */
 export async function revokeGrantsOfConsent(storage: Storage, consentId: string): Promise<number> {
-  const rows = await storage.db
+  return storage.transaction((tx) => revokeGrantsOfConsentIn(tx, consentId));
+}
+
+/**
+ * The same, inside the caller's transaction: the consent module's withdrawal runs it in its own
+ * (consent marked withdrawn, grants revoked, details removed — one commit; src/consent, ADR 20).
+ * oidc-provider's artefacts are rows of the hub's database (adapter.ts), so they go in that commit.
+ */
+export async function revokeGrantsOfConsentIn(tx: Tx, consentId: string): Promise<number> {
+  const rows = await tx
     .selectFrom('releases')
     .select('grant_id')
     .where('consent_id', '=', consentId)
@@ -172,10 +181,8 @@ export async function revokeGrantsOfConsent(storage: Storage, consentId: string)
     .execute();
   const grantIds = [...new Set(rows.map((r) => r.grant_id as string))];
   if (grantIds.length === 0) return 0;
-  await storage.transaction(async (tx) => {
-    await tx.deleteFrom('oidc_artefacts').where('grant_id', 'in', grantIds).execute();
-    await tx.deleteFrom('oidc_artefacts').where('model', '=', 'Grant').where('id', 'in', grantIds).execute();
-    await tx.deleteFrom('grant_claims').where('grant_id', 'in', grantIds).execute();
-  });
+  await tx.deleteFrom('oidc_artefacts').where('grant_id', 'in', grantIds).execute();
+  await tx.deleteFrom('oidc_artefacts').where('model', '=', 'Grant').where('id', 'in', grantIds).execute();
+  await tx.deleteFrom('grant_claims').where('grant_id', 'in', grantIds).execute();
   return grantIds.length;
 }

@@ -170,13 +170,7 @@ export class JourneyStore {
 
   /** Remove the verified details from all the account's journeys (their consent was withdrawn). */
   async removeVerified(accountId: string): Promise<number> {
-    const r = await this.#storage.db
-      .updateTable('journeys')
-      .set({ verified_sealed: null })
-      .where('account_id', '=', accountId)
-      .where('verified_sealed', 'is not', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+    return removeVerifiedDetails(this.#storage.db, accountId);
   }
 
   #requireKek(): Uint8Array {
@@ -238,6 +232,21 @@ export class JourneyStore {
       return this.#fromRow(updated);
     });
   }
+}
+
+/**
+ * Remove the verified details from all the account's journeys, with `db` — the withdrawal's own
+ * transaction when the life-events consent is withdrawn (src/consent, ADR 20). One active consent
+ * covers every journey's verified details, so all of them go.
+ */
+export async function removeVerifiedDetails(db: Db, accountId: string): Promise<number> {
+  const r = await db
+    .updateTable('journeys')
+    .set({ verified_sealed: null })
+    .where('account_id', '=', accountId)
+    .where('verified_sealed', 'is not', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 function fromRow(row: JourneyTable): SavedJourney {
