@@ -121,7 +121,15 @@ export class ReportService {
    * so two requests racing, in one process or two, insert one report.
    */
   async submit(
-    input: ReportInput & { submissionKey: string },
+    input: ReportInput & {
+      submissionKey: string;
+      /**
+       * The agencies the citizen chose to tell (issue 12); the others are not told. Without it, every
+       * agency the plan gives something to. Part of the content fingerprint when given, so telling
+       * the agencies left out, later, is a new report and not "already sent".
+       */
+      agencies?: readonly string[];
+    },
   ): Promise<{ reportId: string; created: boolean }> {
     if (!ID.test(input.submissionKey)) {
       throw new GovbridgeError('bad_request', 'Invalid submission key');
@@ -136,7 +144,9 @@ export class ReportService {
     // Each agency's attempt limit, from the same read of the registry as the plan.
     const limits = new Map<string, number>();
     const plan = (await this.#plan(input.eventType, input.fields, limits)).filter(
-      (p) => p.attributes.length > 0,
+      (p) =>
+        p.attributes.length > 0 &&
+        (input.agencies === undefined || input.agencies.includes(p.agency.agencyId)),
     );
     if (plan.length === 0) {
       throw new GovbridgeError('conflict', 'No agency is registered to be told about this event', {
@@ -330,7 +340,7 @@ export class ReportService {
    * fields, canonicalised (keys sorted; text in Unicode NFC with spaces folded; lists sorted). Keyed,
    * so the stored value says nothing about the report without the key-encryption key.
    */
-  #contentKey(input: ReportInput): string {
+  #contentKey(input: ReportInput & { agencies?: readonly string[] }): string {
     const fields: Record<string, unknown> = {};
     for (const name of Object.keys(input.fields).sort()) {
       const value = input.fields[name];
@@ -346,6 +356,7 @@ export class ReportService {
       input.eventType,
       input.occurredOn,
       fields,
+      ...(input.agencies === undefined ? [] : [[...new Set(input.agencies)].sort()]),
     ]);
     return createHmac('sha256', this.#fingerprintKey).update(canonical).digest('base64url');
   }

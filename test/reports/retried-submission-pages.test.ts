@@ -3,7 +3,17 @@ import { after, before, test } from 'node:test';
 import { submitPage } from '../support/http.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import type { TestReceiver } from '../support/receiver.ts';
-import { errorSummary, get, signIn, startJourney, testAgency, text, verify, waitForPage } from './support.ts';
+import {
+  errorSummary,
+  get,
+  send,
+  signIn,
+  startJourney,
+  testAgency,
+  text,
+  verify,
+  waitForPage,
+} from './support.ts';
 
 /**
  * Retried submissions stay single, through the pages (issue 10): a citizen who sent a report, went
@@ -39,7 +49,7 @@ async function tellAndSend(b: Awaited<ReturnType<typeof signIn>>, id: string, an
   assert.equal(tell.status, 200);
   const check = await submitPage(b, tell, '/tell', answers);
   assert.equal(check.status, 200, errorSummary(check.html));
-  return submitPage(b, check, '/tell/confirm', {});
+  return send(b, check);
 }
 
 test('sent again from a re-rendered form: the report already sent, told once', async () => {

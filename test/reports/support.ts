@@ -80,7 +80,9 @@ export function errorLinks(html: string): Array<[string, string]> {
 /** The text of the summary card titled `title` ('' when there is none). */
 export function card(html: string, title: string): string {
   for (const m of html.matchAll(/<div class="govuk-summary-card">([\s\S]*?)<\/dl>/g)) {
-    const t = text(/<h3 class="govuk-summary-card__title">([\s\S]*?)<\/h3>/.exec(m[1]!)?.[1] ?? '').trim();
+    const t = text(
+      /<h[2-6] class="govuk-summary-card__title">([\s\S]*?)<\/h[2-6]>/.exec(m[1]!)?.[1] ?? '',
+    ).trim();
     if (t === title) return text(m[1]!).replace(/\s+/g, ' ').trim();
   }
   return '';
@@ -114,6 +116,18 @@ export async function post(
     body: body.toString(),
   });
   return { status: res.status, url, html: await res.text() };
+}
+
+/** The agencies ticked on a check page (all of them unless a test unticks some), as a browser sends them. */
+export function tickedAgencies(html: string): string[] {
+  return [...html.matchAll(/<input\b[^>]*name="agencies"[^>]*>/g)]
+    .filter((m) => / checked/.test(m[0]))
+    .map((m) => /value="([^"]*)"/.exec(m[0])?.[1] ?? '');
+}
+
+/** Press "Send" on a check page, as a browser would: the ticked agencies with the hidden fields. */
+export function send(b: TestBrowser, check: TestPage, fields: Record<string, string | string[]> = {}) {
+  return post(b, check, '/tell/confirm', { agencies: tickedAgencies(check.html), ...fields });
 }
 
 /** The hub's notification signing key (what a receiving agency verifies with). */

@@ -10,6 +10,7 @@ import {
   errorSummary,
   get,
   post,
+  send,
   signIn,
   startJourney,
   testAgency,
@@ -241,7 +242,7 @@ describe(`tell government once: bad input (${testDialect()})`, () => {
     assert.equal(await reportCount(), before);
 
     // The untouched review still sends.
-    const sent = await submitPage(b, check, '/tell/confirm', {});
+    const sent = await send(b, check);
     assert.match(new URL(sent.url).pathname, /^\/life-events\/reports\/rpt_/);
     assert.equal(await reportCount(), before + 1);
   });
@@ -280,7 +281,7 @@ describe(`tell government once: bad input (${testDialect()})`, () => {
     assert.match(withdrawn.url, /withdrawn=1/);
 
     const before = await reportCount();
-    const page = await submitPage(b, check, '/tell/confirm', {});
+    const page = await send(b, check);
     assert.equal(page.status, 400);
     assert.deepEqual(errorLinks(page.html), [['Enter your date of birth', '#birthdate-day']]);
     assert.equal(await reportCount(), before);
@@ -306,7 +307,7 @@ describe(`tell government once: bad input (${testDialect()})`, () => {
     ]);
     try {
       const before = await reportCount();
-      const again = await submitPage(b, check, '/tell/confirm', {});
+      const again = await send(b, check);
       assert.equal(again.status, 409);
       assert.match(text(again.html), /Something changed since you checked, so nothing has been sent yet/);
       assert.equal(
@@ -314,7 +315,7 @@ describe(`tell government once: bad input (${testDialect()})`, () => {
         'Agency uk_late_test Full name ELEANOR WHITFIELD (you told us)',
       );
       assert.equal(await reportCount(), before);
-      const sent = await submitPage(b, again, '/tell/confirm', {});
+      const sent = await send(b, again);
       assert.match(new URL(sent.url).pathname, /^\/life-events\/reports\/rpt_/);
       assert.match(text(sent.html), /Agency uk_late_test Full name/);
     } finally {
@@ -327,7 +328,7 @@ describe(`tell government once: bad input (${testDialect()})`, () => {
     const owner = await signIn(hub);
     const { id, tell } = await deathTell(owner);
     const check = await submitPage(owner, tell, '/tell', DEATH_ANSWERS);
-    const sent = await submitPage(owner, check, '/tell/confirm', {});
+    const sent = await send(owner, check);
     const statusPath = new URL(sent.url).pathname;
     assert.match(statusPath, /^\/life-events\/reports\/rpt_/);
 
@@ -369,7 +370,7 @@ describe(`tell government once: bad input (${testDialect()})`, () => {
     const owner = await signIn(hub);
     const { tell } = await deathTell(owner);
     const check = await submitPage(owner, tell, '/tell', DEATH_ANSWERS);
-    const sent = await submitPage(owner, check, '/tell/confirm', {});
+    const sent = await send(owner, check);
     const statusPath = new URL(sent.url).pathname;
     const res = await fetch(`${hub.url}${statusPath}`, { redirect: 'manual' });
     const html = await res.text();

@@ -5,7 +5,7 @@ import { createLogger } from '../../src/web/index.ts';
 import { findForm, submitPage } from '../support/http.ts';
 import { startTestHub } from '../support/hub.ts';
 import { testDialect } from '../support/storage.ts';
-import { errorSummary, get, signIn, startJourney } from './support.ts';
+import { errorSummary, get, send, signIn, startJourney } from './support.ts';
 
 /** Telling government once, at the most verbose log level: no value the citizen typed reaches a log line. */
 test(`tell → check → send logs no personal data or sealed review (${testDialect()})`, async () => {
@@ -32,7 +32,7 @@ test(`tell → check → send logs no personal data or sealed review (${testDial
     });
     assert.equal(check.status, 200, errorSummary(check.html));
     const review = findForm(check.html, '/tell/confirm').fields['review']!;
-    const sent = await submitPage(b, check, '/tell/confirm', {});
+    const sent = await send(b, check);
     assert.match(new URL(sent.url).pathname, /^\/life-events\/reports\/rpt_/);
 
     const log = lines.join('');

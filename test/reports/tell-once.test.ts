@@ -8,6 +8,7 @@ import {
   card,
   errorSummary,
   get,
+  send,
   signIn,
   startJourney,
   statusRow,
@@ -131,7 +132,7 @@ describe(`tell government once (${testDialect()})`, () => {
     assert.equal(check.status, 200);
 
     // Send: 303 to the status page.
-    const sent = await submitPage(b, check, '/tell/confirm', {});
+    const sent = await send(b, check);
     const statusPath = new URL(sent.url).pathname;
     assert.match(statusPath, /^\/life-events\/reports\/rpt_[A-Za-z0-9_-]+$/, b.visited.join('\n'));
     assert.match(b.visited.at(-2)!, /POST .*\/tell\/confirm → 303/);
@@ -172,7 +173,7 @@ describe(`tell government once (${testDialect()})`, () => {
     });
 
     // A double submit (the same check page sent again) is the same report.
-    const again = await submitPage(b, check, '/tell/confirm', {});
+    const again = await send(b, check);
     assert.equal(new URL(again.url).pathname, statusPath);
     const accountReports = await hub.ctx.storage.db
       .selectFrom('reports')
@@ -213,7 +214,7 @@ describe(`tell government once (${testDialect()})`, () => {
       'Singapore births test agency The baby’s name TAN XIAO MING (you told us) ' +
         'The baby’s date of birth 1 March 2025 (from your journey) Country of birth Singapore (from your journey)',
     );
-    const sent = await submitPage(b, check, '/tell/confirm', {});
+    const sent = await send(b, check);
     const statusPath = new URL(sent.url).pathname;
     assert.match(statusPath, /^\/life-events\/reports\//);
 

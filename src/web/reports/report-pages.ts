@@ -11,9 +11,11 @@ import type {
   ReportService,
 } from '../../notifications/index.ts';
 import { accountFromCookie } from '../account/account-cookie.ts';
+import { questionHref } from '../journeys/journey-pages.ts';
 import { verifyCsrf } from '../security.ts';
 import { SCHEME_NAMES } from '../sign-in/display.ts';
 import { countryName } from './countries.ts';
+import { readableReference } from './reference.ts';
 import {
   crossCheck,
   displayValue,
@@ -22,6 +24,7 @@ import {
   formValuesOf,
   type KnownValue,
   knownValues,
+  lowerFirst,
   problemErrors,
   type Question,
   questionsFor,
@@ -199,6 +202,22 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
     return { errorList, fieldErrors, dateParts };
   }
 
+  /**
+   * Where a value the journey gave can be changed: its question (coming back to the tell page), or
+   * the journey's date. Verified values and fixed ones (the countries of a move) have none.
+   */
+  function journeyChange(t: Tell, field: string): { href: string; name: string } | undefined {
+    if (t.known[field]?.source !== 'journey') return undefined;
+    const name = lowerFirst(fieldLabel(field));
+    if (field === t.form.eventDateField) {
+      return { href: `${paths(t).journey}/date`, name };
+    }
+    const from = t.form.known[field]?.find((s) => s.from === 'place' || s.from === 'optionText');
+    return from && 'fact' in from
+      ? { href: questionHref(t.saved.journeyId, from.fact, 'tell'), name }
+      : undefined;
+  }
+
   function tellContext(t: Tell, extra: Record<string, unknown> = {}) {
     const p = paths(t);
     return {
@@ -208,12 +227,18 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
       action: p.tell,
       backLink: { href: p.journey, text: 'Back to your journey' },
       blocked: blocked(t)?.text,
-      known: Object.entries(t.known).map(([field, k]) => ({
-        key: { text: fieldLabel(field) },
-        value: {
-          text: `${displayValue(t.spec.fields[field]?.type, k.value)} (${sourceWords(t, k.source)})`,
-        },
-      })),
+      known: Object.entries(t.known).map(([field, k]) => {
+        const change = journeyChange(t, field);
+        return {
+          key: { text: fieldLabel(field) },
+          value: {
+            text: `${displayValue(t.spec.fields[field]?.type, k.value)} (${sourceWords(t, k.source)})`,
+          },
+          ...(change
+            ? { actions: { items: [{ href: change.href, text: 'Change', visuallyHiddenText: change.name }] } }
+            : {}),
+        };
+      }),
       questions: t.questions.map((q) => ({
         ...q,
         label: q.required ? q.label : `${q.label} (optional)`,
@@ -298,10 +323,32 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
     const received = new Set(recipients.flatMap((r) => r.attributes));
     const sources = new Set(Object.values(review.sources));
     const scheme = t.saved.verified?.scheme ?? '';
+    // Every answer once, with a Change for what the citizen typed (it comes back here).
+    const answers = Object.keys(review.fields).map((field) => ({
+      field,
+      label: fieldLabel(field),
+      value: displayValue(t.spec.fields[field]?.type, review.fields[field] ?? ''),
+      source: sourceWords(t, review.sources[field]),
+      change: review.sources[field] === 'typed' ? lowerFirst(fieldLabel(field)) : undefined,
+    }));
+    // Who to tell: every agency that would get something, all ticked unless the citizen unticked one.
+    const chosen = (extra['chosen'] as readonly string[] | undefined) ?? undefined;
+    const agencyChoices = recipients
+      .filter((r) => r.attributes.length > 0)
+      .map((r) => ({
+        value: r.agency.agencyId,
+        text: `${r.agency.name} (${countryName(r.agency.country)})`,
+        hint: { text: `Will get: ${r.attributes.map(fieldLabel).join(', ')}` },
+        checked: chosen === undefined || chosen.includes(r.agency.agencyId),
+      }));
     return {
       pageTitle: 'Check before you send',
       eventName: t.event.name,
       backLink: { href: p.journey, text: 'Back to your journey' },
+      answers,
+      journeyAnswers: answers.some((a) => a.source === 'from your journey'),
+      agencyChoices,
+      fieldErrors: {},
       countries,
       unsent: Object.keys(review.fields)
         .filter((f) => !received.has(f))
@@ -341,6 +388,28 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
     return { values, read: readAnswers(t.questions, values, today()) };
   }
 
+  /** One answer of the check page on its own page; the review travels on, sealed, to come back. */
+  function changeContext(
+    t: Tell,
+    q: Question,
+    values: Record<string, unknown>,
+    body: Body,
+    extra: Record<string, unknown> = {},
+  ) {
+    return tellContext(t, {
+      pageTitle: `Change ${lowerFirst(fieldLabel(q.field))}`,
+      changing: {
+        field: q.field,
+        review: str(body['review']),
+        submissionKey: str(body['submissionKey']),
+      },
+      questions: [{ ...q, label: q.required ? q.label : `${q.label} (optional)` }],
+      known: [],
+      values,
+      ...extra,
+    });
+  }
+
   app.get<{ Params: { id: string } }>('/life-events/journeys/:id/tell', async (req, reply) => {
     const accountId = await account(req, reply);
     if (!accountId) return reply;
@@ -358,17 +427,57 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
       const body = req.body ?? {};
       const why = blocked(t);
       if (why) return blockedPost(t, reply, why);
+      const reviewed = () =>
+        openReview(sealKey, accountId, t.saved.journeyId, str(body['submissionKey']), str(body['review']));
       if (str(body['intent']) === 'change') {
-        // "Change your answers" on the check page: the reviewed answers, shown again.
-        const review = openReview(
-          sealKey,
-          accountId,
-          t.saved.journeyId,
-          str(body['submissionKey']),
-          str(body['review']),
-        );
+        // "Change" on the check page: that one answer on its own page, the others kept in the
+        // sealed review; saving it comes back to the check page. "Change your answers": all of them.
+        const review = reviewed();
         const values = review ? retyped(t, review).values : {};
+        const one = review ? t.questions.find((q) => q.field === str(body['change'])) : undefined;
+        if (one && review) {
+          return reply.view('reports/tell.njk', changeContext(t, one, values, body));
+        }
         return reply.view('reports/tell.njk', tellContext(t, { values }));
+      }
+      const changing = t.questions.find((q) => q.field === str(body['changing']));
+      if (changing) {
+        const review = reviewed();
+        if (review && review.exp >= now()) {
+          // One answer changed: read it; the other typed answers are the reviewed ones.
+          const others = retyped(t, review).values;
+          const one = readAnswers([changing], body, today());
+          if (one.errors.length > 0) {
+            return reply
+              .code(400)
+              .view(
+                'reports/tell.njk',
+                changeContext(t, changing, { ...others, ...one.values }, body, errorContext(one.errors)),
+              );
+          }
+          const typed = readAnswers(t.questions, { ...others, ...one.values }, today());
+          if (typed.errors.length === 0) {
+            const assembled = assemble(t, typed.fields);
+            const checked = await plan(t, assembled.fields);
+            if (checked.ok) {
+              const next = makeReview(t, assembled, checked.plan);
+              return reply.view('reports/check.njk', checkContext(t, next, randomId(24), checked.plan));
+            }
+            return reply
+              .code(400)
+              .view(
+                'reports/tell.njk',
+                tellContext(t, { values: typed.values, ...errorContext(checked.errors) }),
+              );
+          }
+          return reply
+            .code(400)
+            .view(
+              'reports/tell.njk',
+              tellContext(t, { values: typed.values, ...errorContext(typed.errors) }),
+            );
+        }
+        // The review expired or was tampered with: all the questions again, with this answer.
       }
       const read = readAnswers(t.questions, body, today());
       if (read.errors.length > 0) {
@@ -433,6 +542,12 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
           .view('reports/tell.njk', tellContext(t, { values, ...errorContext(checked.errors) }));
       }
       const current = makeReview(t, assembled, checked.plan);
+      // The agencies the citizen chose to tell, among those that would get something.
+      const offered = checked.plan.filter((r) => r.attributes.length > 0).map((r) => r.agency.agencyId);
+      const raw = body['agencies'];
+      const picked = (Array.isArray(raw) ? raw : [raw]).filter(
+        (v): v is string => typeof v === 'string' && offered.includes(v),
+      );
       const same =
         canonical({ f: current.fields, s: current.sources, p: current.plan, d: current.occurredOn }) ===
         canonical({ f: review.fields, s: review.sources, p: review.plan, d: review.occurredOn });
@@ -447,6 +562,21 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
           }),
         );
       }
+      if (picked.length === 0) {
+        const text = 'Select at least one agency to tell';
+        req.log.warn(
+          { code: 'tell_no_agency_chosen', check: 'at least one agency chosen' },
+          'a report was not sent: no agency was chosen',
+        );
+        return reply.code(400).view(
+          'reports/check.njk',
+          checkContext(t, current, submissionKey, checked.plan, {
+            chosen: [],
+            errorList: [{ text, href: '#agencies' }],
+            fieldErrors: { agencies: { text } },
+          }),
+        );
+      }
       let reportId: string;
       let created: boolean;
       try {
@@ -457,6 +587,7 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
           occurredOn: t.saved.eventDate,
           fields: current.fields,
           submissionKey,
+          agencies: [...new Set(picked)],
         }));
       } catch (err) {
         const problems =
@@ -478,11 +609,11 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
         );
         return reply.redirect(`/life-events/reports/${encodeURIComponent(reportId)}?already=sent`, 303);
       }
-      return reply.redirect(`/life-events/reports/${encodeURIComponent(reportId)}`, 303);
+      return reply.redirect(`/life-events/reports/${encodeURIComponent(reportId)}?sent=new`, 303);
     },
   );
 
-  app.get<{ Params: { reportId: string }; Querystring: { already?: string } }>(
+  app.get<{ Params: { reportId: string }; Querystring: { already?: string; sent?: string } }>(
     '/life-events/reports/:reportId',
     async (req, reply) => {
       const accountId = await account(req, reply);
@@ -496,7 +627,9 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
         eventName: event?.name ?? EVENT_TYPE_NAMES[view.eventType] ?? view.eventType,
         sentOn: formatDay(view.createdAt),
         alreadySent: req.query.already === 'sent',
+        justSent: req.query.sent === 'new',
         reportId: view.reportId,
+        reference: readableReference(view.reportId),
         refreshHref: href,
         countries: statusByCountry(view),
         ...(saved

@@ -80,11 +80,13 @@ export function agencyStatus(n: NotificationStatus): AgencyStatus {
         sentence: `We are trying again (attempt ${n.attempts + 1}).`,
       };
     case 'sending':
-      return n.attempts > 0
+      // The delivery worker counts an attempt when it claims the notification, so `attempts` is the
+      // attempt in progress: 1 is the first delivery (not "trying again"), 2 or more a retry.
+      return n.attempts > 1
         ? {
             ...base,
             tag: { text: 'Not delivered yet', classes: 'govuk-tag--yellow' },
-            sentence: `We are trying again (attempt ${n.attempts + 1}).`,
+            sentence: `We are trying again (attempt ${n.attempts}).`,
           }
         : { ...base, tag: { text: 'Pending', classes: 'govuk-tag--grey' }, sentence: 'Being sent now.' };
     default:
