@@ -54,9 +54,15 @@ export function loadCatalogues(dir: string = MESSAGES_DIR): Catalogues {
 
 /** Check and compile catalogues already in memory (what `loadCatalogues` does after reading). */
 export function compileCatalogues(
-  raw: Record<Locale, Record<string, string>>,
+  given: Partial<Record<Locale, Record<string, string>>>,
   problems: string[] = [],
 ): Catalogues {
+  const raw = {} as Record<Locale, Record<string, string>>;
+  for (const locale of LOCALES) {
+    const messages = given[locale];
+    if (!messages) problems.push(`${locale}: no messages (every language needs a complete catalogue)`);
+    raw[locale] = messages ?? {};
+  }
   const english = raw.en;
   const keys = Object.keys(english).sort();
   const compiled = {} as Record<Locale, Map<string, IntlMessageFormat>>;

@@ -13,12 +13,18 @@ export {
 } from './catalogue.ts';
 export { countryName, formatDate } from './format.ts';
 export {
+  type Audience,
+  audienceOf,
   DEFAULT_LOCALE,
   fromAcceptLanguage,
+  fromUiLocales,
   INTL_LOCALE,
   isLocale,
+  LANGUAGE_TAG,
   LOCALES,
   type Locale,
+  localeOfTag,
+  localesFor,
   type Negotiated,
   negotiateLocale,
   PSEUDO_LOCALE,

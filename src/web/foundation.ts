@@ -1,14 +1,7 @@
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.ts';
-import {
-  DEFAULT_LOCALE,
-  type Locale,
-  loadCatalogues,
-  negotiateLocale,
-  type RenderLocale,
-  type Translate,
-} from '../i18n/index.ts';
+import { DEFAULT_LOCALE, loadCatalogues, type RenderLocale, type Translate } from '../i18n/index.ts';
 import { registerAccessibilityPage } from './accessibility/accessibility-page.ts';
 import { registerAssets } from './assets.ts';
 import { registerCookiesPage } from './cookies/cookies-page.ts';
@@ -20,8 +13,9 @@ import {
 } from './errors.ts';
 import { registerHealth } from './health.ts';
 import { registerHomePage } from './home/home-page.ts';
+import { LANG_COOKIE, requestLanguages } from './languages.ts';
 import { quietLevel } from './logging.ts';
-import { CSRF_COOKIE, csrfTokenFor, hubCookieName, hubCookieOptions, registerSecurity } from './security.ts';
+import { CSRF_COOKIE, csrfTokenFor, hubCookieName, registerSecurity } from './security.ts';
 import { createViews, type ViewContext, type Views } from './views.ts';
 
 declare module 'fastify' {
@@ -44,9 +38,7 @@ declare module 'fastify' {
   }
 }
 
-/** The language cookie (GOV.UK's language toggle keeps the choice for later visits). */
-export const LANG_COOKIE = 'lang';
-const LANG_COOKIE_MAX_AGE = 365 * 24 * 60 * 60;
+export { LANG_COOKIE, type LanguageSwitcher, withLang } from './languages.ts';
 
 /**
  * The pages written in every language (their messages are in src/i18n/messages/). Every other page
@@ -61,12 +53,6 @@ export const TRANSLATED_PAGES: ReadonlySet<string> = new Set([
   'cookies/cookies.njk',
   'accessibility/accessibility.njk',
 ]);
-
-export interface LanguageSwitcher {
-  label: string;
-  current: { locale: RenderLocale; name: string };
-  other: { locale: Locale; name: string; switchTo: string; href: string };
-}
 
 export interface WebFoundationOptions {
   config: Config;
@@ -103,35 +89,17 @@ async function webFoundationPlugin(app: FastifyInstance, options: WebFoundationO
   });
   app.decorate('views', views);
 
-  /** The language part of a page's context: `locale`, `htmlLang` and the switcher. */
-  const languageContext = (request: FastifyRequest, translated: boolean, switchPath?: unknown) => {
-    if (!translated) return { locale: DEFAULT_LOCALE, htmlLang: DEFAULT_LOCALE };
-    const locale = request.locale ?? DEFAULT_LOCALE;
-    const other: Locale = locale === 'cy' ? 'en' : 'cy';
-    const here = catalogues.translator(locale);
-    const there = catalogues.translator(other);
-    // A page answering a form post has no GET URL of its own unless the page names one.
-    const path =
-      typeof switchPath === 'string'
-        ? switchPath
-        : request.method === 'GET' || request.method === 'HEAD'
-          ? request.url
-          : undefined;
-    const languageSwitcher: LanguageSwitcher | undefined =
-      path && wellFormed(path)
-        ? {
-            label: here('language.navLabel'),
-            current: { locale, name: here('language.name') },
-            other: {
-              locale: other,
-              name: there('language.name'),
-              switchTo: there('language.switchTo'),
-              href: withLang(path, other),
-            },
-          }
-        : undefined;
-    return { locale, htmlLang: locale, languageSwitcher };
-  };
+  // Which languages a page offers and which it is in (languages.ts; i18n's localesFor decides).
+  const langCookie = hubCookieName(config, LANG_COOKIE);
+  const languages = requestLanguages({
+    config,
+    catalogues,
+    cookieName: langCookie,
+    allowPseudo: config.nodeEnv !== 'production',
+  });
+  /** The language part of a page's context: `locale`, `htmlLang` (a BCP 47 tag) and the switcher. */
+  const languageContext = (request: FastifyRequest, translated: boolean, switchPath?: unknown) =>
+    languages.context(request, translated, switchPath);
 
   app.decorateReply('view', function view(this: FastifyReply, template: string, context: ViewContext = {}) {
     const language = languageContext(
@@ -155,28 +123,12 @@ async function webFoundationPlugin(app: FastifyInstance, options: WebFoundationO
   await app.register(fastifyFormbody);
 
   // After the cookie plugin (registerSecurity), so the language cookie is parsed.
-  const langCookie = hubCookieName(config, LANG_COOKIE);
-  const allowPseudo = config.nodeEnv !== 'production';
   app.decorateRequest('locale', DEFAULT_LOCALE);
   app.decorateRequest('t', null as unknown as Translate);
+  app.decorateRequest('audience', 'neutral');
+  app.decorateRequest('useLanguagesOf', null as unknown as FastifyRequest['useLanguagesOf']);
   app.addHook('onRequest', async (request, reply) => {
-    const query = request.query as Record<string, unknown> | undefined;
-    const { locale, fromQuery } = negotiateLocale({
-      query: query?.['lang'],
-      cookie: request.cookies[langCookie],
-      acceptLanguage: request.headers['accept-language'],
-      allowPseudo,
-    });
-    request.locale = locale;
-    request.t = catalogues.translator(locale);
-    if (fromQuery) {
-      // Not signed: it holds only a language code, checked against the list on every request.
-      reply.setCookie(langCookie, locale, {
-        ...hubCookieOptions(config),
-        signed: false,
-        maxAge: LANG_COOKIE_MAX_AGE,
-      });
-    }
+    languages.negotiate(request, reply);
   });
 
   const responder = createErrorResponder(views, options.errorObserver, (request) => ({
@@ -195,23 +147,6 @@ async function webFoundationPlugin(app: FastifyInstance, options: WebFoundationO
     langCookieName: langCookie,
   });
   await registerAccessibilityPage(app, { publicUrl: config.publicUrl });
-}
-
-/** A path that decodes (a malformed one, answered with a 400 page, is never echoed in a link). */
-function wellFormed(path: string): boolean {
-  try {
-    decodeURIComponent(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** `path` with its `lang` query parameter set to `locale` (the switcher's link; the rest of the query kept). */
-export function withLang(path: string, locale: Locale): string {
-  const url = new URL(path, 'http://hub.invalid');
-  url.searchParams.set('lang', locale);
-  return `${url.pathname}${url.search}`;
 }
 
 export const webFoundation: FastifyPluginAsync<WebFoundationOptions> = Object.assign(webFoundationPlugin, {
