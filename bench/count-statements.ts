@@ -11,28 +11,84 @@ import pg from 'pg';
  *   transactions  BEGIN (each explicit transaction once)
  *   reads         everything else except transaction control
  *   byTable       writes by statement kind and table ("insert upstream_logins")
+ *   explained     with BENCH_EXPLAIN_STATEMENTS=1 only: every statement by kind and table, and for
+ *                 oidc-provider's artefacts by model ("select oidc_artefacts Interaction"), reads
+ *                 included; the model is read from the statement's parameters
  *
  * "Durable statements" in the benchmark are writes + transactions. On SIGUSR2 the counts so far are
  * written, synchronously, as JSON to the file BENCH_STATEMENTS_FILE names, with a sequence number,
  * so the benchmark can read them before and after a measured window.
  */
 const file = process.env['BENCH_STATEMENTS_FILE'];
-const counts = { seq: 0, writes: 0, transactions: 0, reads: 0, byTable: {} as Record<string, number> };
+const explain = process.env['BENCH_EXPLAIN_STATEMENTS'] === '1';
+const counts = {
+  seq: 0,
+  writes: 0,
+  transactions: 0,
+  reads: 0,
+  byTable: {} as Record<string, number>,
+  explained: {} as Record<string, number>,
+};
 
 const WRITE = /^\s*(insert|update|delete|replace)\b/i;
 const WITH_WRITE = /^\s*with\b[\s\S]*\b(insert\s+into|update\s+\S+\s+set|delete\s+from)\b/i;
 const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
 const CONTROL = /^\s*(commit|rollback|savepoint|release|end)\b/i;
+/** oidc-provider's models (the `model` column of oidc_artefacts). */
+const MODELS = new Set([
+  'Session',
+  'Interaction',
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'ClientCredentials',
+  'Client',
+  'InitialAccessToken',
+  'RegistrationAccessToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'ReplayDetection',
+  'PushedAuthorizationRequest',
+  'Grant',
+]);
 
-function count(sql: unknown): void {
+const bare = (name: string): string => name.replaceAll('"', '').replace(/^\w+\./, '');
+
+/** "insert oidc_artefacts Grant", "select accounts", "with-insert releases" … */
+function describe(sql: string, params: readonly unknown[], write: boolean): string {
+  let kind: string;
+  let table: string | undefined;
+  if (write) {
+    const w = /\b(insert\s+into|update|delete\s+from|replace\s+into)\s+("?[\w.]+"?)/i.exec(sql);
+    kind = `${/^\s*with\b/i.test(sql) ? 'with-' : ''}${w ? w[1]!.toLowerCase().split(/\s+/)[0] : 'write'}`;
+    table = w ? bare(w[2]!) : undefined;
+  } else {
+    kind = (/^\s*(\w+)/.exec(sql)?.[1] ?? 'other').toLowerCase();
+    const f = /\bfrom\s+("?[\w.]+"?)/i.exec(sql);
+    table = f ? bare(f[1]!) : undefined;
+  }
+  const model =
+    table === 'oidc_artefacts'
+      ? params.flat().find((p): p is string => typeof p === 'string' && MODELS.has(p))
+      : undefined;
+  return [kind, table ?? '?', model].filter(Boolean).join(' ');
+}
+
+function count(sql: unknown, params: readonly unknown[]): void {
   if (typeof sql !== 'string') return;
-  if (WRITE.test(sql) || WITH_WRITE.test(sql)) {
+  const write = WRITE.test(sql) || WITH_WRITE.test(sql);
+  if (write) {
     counts.writes++;
     const key = /(insert\s+into|update|delete\s+from|replace\s+into)\s+("?[\w.]+"?)/i.exec(sql);
     const name = key ? `${key[1]!.toLowerCase().split(/\s+/)[0]} ${key[2]!.replaceAll('"', '')}` : 'other';
     counts.byTable[name] = (counts.byTable[name] ?? 0) + 1;
   } else if (BEGIN.test(sql)) counts.transactions++;
-  else if (!CONTROL.test(sql)) counts.reads++;
+  else if (CONTROL.test(sql)) return;
+  else counts.reads++;
+  if (explain) {
+    const name = BEGIN.test(sql) ? 'begin' : describe(sql, params, write);
+    counts.explained[name] = (counts.explained[name] ?? 0) + 1;
+  }
 }
 
 for (const method of ['run', 'all', 'get', 'iterate'] as const) {
@@ -41,7 +97,7 @@ for (const method of ['run', 'all', 'get', 'iterate'] as const) {
     this: StatementSync,
     ...a: unknown[]
   ) {
-    count(this.sourceSQL);
+    count(this.sourceSQL, a);
     return original.apply(this, a);
   };
 }
@@ -52,7 +108,11 @@ const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
   ...a: unknown[]
 ) {
   const q = a[0];
-  count(typeof q === 'string' ? q : (q as { text?: unknown } | undefined)?.text);
+  if (typeof q === 'string') count(q, Array.isArray(a[1]) ? a[1] : []);
+  else {
+    const config = q as { text?: unknown; values?: unknown } | undefined;
+    count(config?.text, Array.isArray(config?.values) ? config.values : Array.isArray(a[1]) ? a[1] : []);
+  }
   return query.apply(this, a);
 };
 

@@ -79,6 +79,7 @@ const { values: args } = parseArgs({
     'hub-node-options': { type: 'string' },
     'semi-space': { type: 'string', default: '8' },
     json: { type: 'string' },
+    'explain-statements': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -100,6 +101,9 @@ if (args.help) {
                        (default 8; "none" for none)
   --hub-node-options S NODE_OPTIONS for every hub process (e.g. --import ./instrument.mjs)
   --json FILE          also write the results as JSON
+  --explain-statements print, per measured window, every statement the hub sent per login by kind,
+                       table and (for oidc-provider's artefacts) model, reads included
+                       (also BENCH_EXPLAIN_STATEMENTS=1)
 `);
   process.exit(0);
 }
@@ -138,6 +142,7 @@ if (logLevels.length === 0 || levels.length === 0 || schemes.length === 0) {
   throw new Error('--log-levels, --levels and --scheme each need at least one value');
 }
 const maxLevel = Math.max(...levels);
+const explainStatements = args['explain-statements'] || process.env['BENCH_EXPLAIN_STATEMENTS'] === '1';
 
 interface Row {
   target: 'hub' | 'bare';
@@ -172,6 +177,8 @@ interface Row {
         durable: number;
         /** Writes per login by kind and table, most first. */
         byTable: Record<string, number>;
+        /** With --explain-statements: every statement per login by kind, table and model. */
+        explained?: Record<string, number>;
       }
     | undefined;
 }
@@ -182,6 +189,7 @@ interface StatementCounts {
   transactions: number;
   reads: number;
   byTable: Record<string, number>;
+  explained?: Record<string, number>;
 }
 
 /** The hub's statement counts so far: asks it (SIGUSR2) to write them, then reads them. */
@@ -315,15 +323,27 @@ async function runWindow(
                 statements1.transactions -
                 statements0.transactions) /
               count,
-            byTable: Object.fromEntries(
-              Object.entries(statements1.byTable)
-                .map(([k, n]): [string, number] => [k, (n - (statements0.byTable[k] ?? 0)) / count])
-                .filter(([, n]) => n > 0)
-                .sort((a, b) => b[1] - a[1]),
-            ),
+            byTable: perLogin(statements1.byTable, statements0.byTable, count),
+            ...(statements1.explained && explainStatements
+              ? { explained: perLogin(statements1.explained, statements0.explained ?? {}, count) }
+              : {}),
           }
         : undefined,
   };
+}
+
+/** Counts per login between two readings, by key, most first (keys that did not move left out). */
+function perLogin(
+  after: Record<string, number>,
+  before: Record<string, number>,
+  count: number,
+): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([k, n]): [string, number] => [k, (n - (before[k] ?? 0)) / count])
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+  );
 }
 
 /** CPU so far of each PostgreSQL backend connected to the hub (found by the hub's client ports). */
@@ -456,6 +476,7 @@ async function benchHub(db: Db, setup: HubSetup, hubLevels: readonly number[]): 
     LOG_LEVEL: logLevel,
     NODE_OPTIONS: nodeOptions.join(' '),
     BENCH_STATEMENTS_FILE: statementsFile,
+    ...(explainStatements ? { BENCH_EXPLAIN_STATEMENTS: '1' } : {}),
     GOVBRIDGE_SIMULATORS: 'false',
     GOVBRIDGE_DEMO_SERVICES: 'false',
     GOVBRIDGE_SINGPASS_ISSUER: `${simUrl}/singpass/fapi`,
@@ -535,6 +556,11 @@ async function benchHub(db: Db, setup: HubSetup, hubLevels: readonly number[]): 
             .map(([k, n]) => `${k} ${f2(n)}`)
             .join(', ')}`,
         );
+        if (r.statementsPerLogin?.explained) {
+          log('    every statement per login (kind, table, model):');
+          for (const [k, n] of Object.entries(r.statementsPerLogin.explained))
+            log(`      ${f2(n).padStart(6)}  ${k}`);
+        }
       }
     }
     return rows;

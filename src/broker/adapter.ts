@@ -1,4 +1,6 @@
-import Provider, { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import Provider, { type Adapter, type AdapterPayload, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { classifyDatabaseError, isDatabaseUnavailable, type Storage } from '../storage/index.ts';
 
 /** `Retry-After` (seconds) of the OAuth endpoints' 503s: a database restart takes seconds. */
@@ -44,6 +46,217 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+export type ArtefactRow = {
+  model: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+};
+
+/**
+ * What a row written with others stands for: an artefact saved, a replay record, the consumption
+ * of a single-use artefact, the destruction of one.
+ */
+type WriteKind = 'upsert' | 'replay' | 'consume' | 'destroy';
+export type PendingRow = { kind: WriteKind; row: ArtefactRow };
+
+/**
+ * Writes that wait for the request's next artefact (fewer statements, same guarantees).
+ *
+ * On the routes below, a success always ends by writing an artefact: the request object at PAR,
+ * the access token at the token endpoint, the authorization code at the authorization endpoint's
+ * resume. What oidc-provider writes before it on such a request — the replay records (the `jti`
+ * of each `private_key_jwt` client assertion and DPoP proof), the consumption of a single-use
+ * artefact (the code at the token endpoint, the PAR request at resume) and the destruction of the
+ * interaction at resume — waits, and goes in the same INSERT as that artefact: one statement
+ * instead of up to four, and atomic, so nothing is issued unless every check went in with it.
+ *
+ * - A replay record goes in only where no live record of that jti is: one another request (any
+ *   process) wrote first makes the statement give nothing back for it: the artefact is deleted
+ *   again and the request refused as oidc-provider refuses a replay.
+ * - A consumption marks the row only if it is not consumed yet: two requests racing with one code
+ *   or one PAR request cannot both win (the loser is refused, and for a code the grant's tokens
+ *   are revoked, as oidc-provider does when a code is used twice).
+ * - A destruction overwrites the row with a tombstone (no payload, expired: never returned, swept).
+ *
+ * What a request leaves waiting (it failed before its artefact) is written when it ends, before
+ * its response leaves (`settlePendingWrites`, provider.ts). On every other route each is written at
+ * once. Replay records stay in the shared database in every case: two hub processes never accept
+ * one proof twice.
+ */
+const DEFERRING_ROUTES = new Set(['pushed_authorization_request', 'token', 'resume']);
+const pendingWrites = new WeakMap<object, PendingRow[]>();
+
+/** The refusal oidc-provider itself gives for a replay at this route (lib/helpers/validate_dpop.js). */
+function replayError(ctx: KoaContextWithOIDC | undefined, id: string): errors.OIDCProviderError {
+  let dpop = false;
+  const header = ctx?.get('dpop');
+  const clientId = ctx?.oidc?.client?.clientId;
+  if (header && clientId) {
+    try {
+      const jti = (
+        JSON.parse(Buffer.from(header.split('.')[1] ?? '', 'base64url').toString()) as { jti?: unknown }
+      ).jti;
+      // The record's id is oidc-provider's: SHA-256 of issuer (the client) and jti, base64url.
+      dpop =
+        typeof jti === 'string' &&
+        createHash('sha256').update(`${clientId}${jti}`).digest('base64url') === id;
+    } catch {
+      // not a JWT: then the record was the client assertion's
+    }
+  }
+  if (!dpop) return new errors.InvalidClientAuth('client assertion tokens must only be used once');
+  const route = ctx?.oidc?.route;
+  if (route === 'pushed_authorization_request')
+    return new errors.InvalidRequest('DPoP proof JWT Replay detected');
+  if (route === 'token') return new errors.InvalidGrant('DPoP proof JWT Replay detected');
+  if (route === 'userinfo') return new errors.InvalidToken('DPoP proof JWT Replay detected');
+  return new errors.InvalidDpopProof('DPoP proof JWT Replay detected');
+}
+
+/** The refusal for a single-use artefact another request consumed first. */
+function consumedError(model: string): errors.OIDCProviderError {
+  if (model === 'PushedAuthorizationRequest')
+    return new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
+  if (model === 'AuthorizationCode') return new errors.InvalidGrant('authorization code already consumed');
+  return new errors.InvalidGrant(`${model} already consumed`);
+}
+
+const key = (r: { model: string; id: string }): string => `${r.model}\0${r.id}`;
+
+export function pendingRow(kind: 'consume' | 'destroy', model: string, id: string): PendingRow {
+  return {
+    kind,
+    row: {
+      model,
+      id,
+      payload: '',
+      grant_id: null,
+      user_code: null,
+      uid: null,
+      // A tombstone, or the placeholder of a consumption whose row has gone: expired, never returned.
+      expires_at: 0,
+      consumed_at: kind === 'consume' ? Math.floor(Date.now() / 1000) : null,
+    },
+  };
+}
+
+/**
+ * Write rows in one INSERT. On a row already there: an artefact or a tombstone replaces it; a
+ * consumption (consumed_at set) only sets consumed_at, and only when not yet consumed; a replay
+ * record only replaces an expired record. Returns the replay records and consumptions that did not
+ * go in: refusals. Exported for its tests.
+ */
+export async function writeArtefactRows(
+  storage: Storage,
+  rows: readonly PendingRow[],
+): Promise<PendingRow[]> {
+  const now = Date.now();
+  const consuming = sql`excluded.consumed_at is not null`;
+  const keep = <T>(column: string) =>
+    sql<T>`case when ${consuming} then oidc_artefacts.${sql.ref(column)} else excluded.${sql.ref(column)} end`;
+  const written = await storage.db
+    .insertInto('oidc_artefacts')
+    .values(rows.map((r) => r.row))
+    .onConflict((oc) =>
+      oc
+        .columns(['model', 'id'])
+        .doUpdateSet({
+          payload: keep<string>('payload'),
+          grant_id: keep<string | null>('grant_id'),
+          user_code: keep<string | null>('user_code'),
+          uid: keep<string | null>('uid'),
+          expires_at: keep<number | null>('expires_at'),
+          consumed_at: sql<number | null>`coalesce(oidc_artefacts.consumed_at, excluded.consumed_at)`,
+        })
+        .where(
+          sql<boolean>`(oidc_artefacts.model <> 'ReplayDetection' or oidc_artefacts.expires_at <= ${now})
+            and (excluded.consumed_at is null or oidc_artefacts.consumed_at is null)`,
+        ),
+    )
+    .returning(['model', 'id'])
+    .execute();
+  const went = new Set(written.map(key));
+  return rows.filter((r) => (r.kind === 'replay' || r.kind === 'consume') && !went.has(key(r.row)));
+}
+
+/** Delete what a refused request wrote beside its refusal and give the refusal to throw. */
+async function refusal(
+  storage: Storage,
+  ctx: KoaContextWithOIDC | undefined,
+  refused: PendingRow,
+  carrier: ArtefactRow | undefined,
+): Promise<errors.OIDCProviderError> {
+  if (carrier) {
+    await storage.db
+      .deleteFrom('oidc_artefacts')
+      .where('model', '=', carrier.model)
+      .where('id', '=', carrier.id)
+      .execute();
+  }
+  if (refused.kind === 'replay') return replayError(ctx, refused.row.id);
+  // A code used twice: what was issued from it goes (RFC 6749 §4.1.2), as oidc-provider does.
+  if (refused.row.model === 'AuthorizationCode' && carrier?.grant_id) {
+    await revokeGrant(storage, carrier.grant_id);
+  }
+  return consumedError(refused.row.model);
+}
+
+async function revokeGrant(storage: Storage, grantId: string): Promise<void> {
+  await storage.db.deleteFrom('oidc_artefacts').where('grant_id', '=', grantId).execute();
+  await storage.db
+    .deleteFrom('oidc_artefacts')
+    .where('model', '=', 'Grant')
+    .where('id', '=', grantId)
+    .execute();
+  await storage.db.deleteFrom('grant_claims').where('grant_id', '=', grantId).execute();
+}
+
+/**
+ * Write what a request left waiting (it ended without writing its artefact, e.g. it was refused).
+ * Called once per request after oidc-provider's routes ran, before the response leaves. Should a
+ * check fail there on a request that otherwise succeeded, its response becomes the refusal.
+ */
+export async function settlePendingWrites(
+  storage: Storage,
+  request: { status: number; body: unknown },
+): Promise<void> {
+  // oidc-provider's routes gave the request its `oidc` context (Provider.ctx is this object).
+  const ctx = request as KoaContextWithOIDC;
+  const rows = pendingWrites.get(ctx);
+  if (!rows || rows.length === 0) return;
+  pendingWrites.delete(ctx);
+  let refused: PendingRow[];
+  try {
+    refused = await writeArtefactRows(storage, rows);
+  } catch (err) {
+    if (ctx.status >= 400) return; // already refused; the error it carries says more
+    throw asOidcError(err);
+  }
+  if (refused.length > 0 && ctx.status < 400) {
+    const e = await refusal(storage, ctx, refused[0]!, undefined);
+    ctx.remove('location');
+    ctx.status = e.status;
+    ctx.body = { error: e.error, error_description: e.error_description };
+  }
+}
+
+/** Queue a write on the current request when its route writes an artefact later; false if not. */
+function deferred(kind: WriteKind, row: ArtefactRow): boolean {
+  const ctx = Provider.ctx;
+  if (!ctx || !DEFERRING_ROUTES.has(ctx.oidc?.route ?? '')) return false;
+  const pending = pendingWrites.get(ctx) ?? [];
+  // One jti twice in one request (the assertion's and the proof's alike): the second is a replay.
+  if (kind === 'replay' && pending.some((p) => key(p.row) === key(row))) throw replayError(ctx, row.id);
+  pending.push({ kind, row });
+  pendingWrites.set(ctx, pending);
+  return true;
+}
+
 /**
  * oidc-provider's artefacts (sessions, interactions, codes, tokens, grants, PAR request objects,
  * DPoP replay records …) kept in the hub's own database, so that any hub process sharing the
@@ -68,7 +281,7 @@ export function createAdapterFactory(storage: Storage, clients: ClientAdapterSou
         await clients.upsertFromProvider(id, payload);
         return;
       }
-      const row = {
+      const row: ArtefactRow = {
         model: this.model,
         id,
         payload: JSON.stringify(payload),
@@ -78,6 +291,21 @@ export function createAdapterFactory(storage: Storage, clients: ClientAdapterSou
         expires_at: expiresIn ? Date.now() + expiresIn * 1000 : null,
         consumed_at: null,
       };
+      const ctx = Provider.ctx;
+      if (this.model === 'ReplayDetection') {
+        if (deferred('replay', row)) return;
+        const [refused] = await writeArtefactRows(storage, [{ kind: 'replay', row }]);
+        if (refused) throw await refusal(storage, ctx, refused, undefined);
+        return;
+      }
+      const pending = ctx ? pendingWrites.get(ctx) : undefined;
+      if (ctx && pending && pending.length > 0 && !pending.some((p) => key(p.row) === key(row))) {
+        pendingWrites.delete(ctx);
+        const [refused] = await writeArtefactRows(storage, [{ kind: 'upsert', row }, ...pending]);
+        // Nothing is issued on a refused check: the artefact written beside it goes again.
+        if (refused) throw await refusal(storage, ctx, refused, row);
+        return;
+      }
       await storage.db
         .insertInto('oidc_artefacts')
         .values(row)
@@ -141,6 +369,7 @@ export function createAdapterFactory(storage: Storage, clients: ClientAdapterSou
     }
 
     async #consume(id: string): Promise<void> {
+      if (deferred('consume', pendingRow('consume', this.model, id).row)) return;
       await storage.db
         .updateTable('oidc_artefacts')
         .set({ consumed_at: Math.floor(Date.now() / 1000) })
@@ -155,6 +384,7 @@ export function createAdapterFactory(storage: Storage, clients: ClientAdapterSou
 
     async #destroy(id: string): Promise<void> {
       if (this.model === 'Client') return clients.destroyFromProvider(id);
+      if (deferred('destroy', pendingRow('destroy', this.model, id).row)) return;
       await storage.db
         .deleteFrom('oidc_artefacts')
         .where('model', '=', this.model)

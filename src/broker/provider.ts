@@ -10,7 +10,7 @@ import Provider, {
 } from 'oidc-provider';
 import { mintClientId } from '../kernel/index.ts';
 import { isDatabaseUnavailable, type Storage } from '../storage/index.ts';
-import { createAdapterFactory } from './adapter.ts';
+import { createAdapterFactory, settlePendingWrites } from './adapter.ts';
 import { type ClientRegistry, GOVBRIDGE_METADATA } from './client-registry.ts';
 import type { GrantClaimsStore } from './grant-claims.ts';
 
@@ -51,16 +51,25 @@ export interface ProviderOptions {
   claimsByNameOnly?: readonly string[];
   initialAccessToken: string | undefined;
   secureCookies: boolean;
-  /** Renders the page oidc-provider shows when it cannot redirect an error back to the client. */
-  renderErrorPage: (status: number, title: string, message: string) => string;
-  renderLogoutPage: (form: string, clientName: string | undefined) => string;
-  renderLoggedOutPage: (clientName: string | undefined) => string;
+  /**
+   * Renders the page oidc-provider shows when it cannot redirect an error back to the client. Every
+   * page renderer is also told the client's registered country (`govbridge_country`) when the
+   * request names a client: the page wears that country's design (web/design.ts).
+   */
+  renderErrorPage: (status: number, title: string, message: string, clientCountry?: string) => string;
+  renderLogoutPage: (form: string, clientName: string | undefined, clientCountry?: string) => string;
+  renderLoggedOutPage: (clientName: string | undefined, clientCountry?: string) => string;
   /**
    * The page shown when this browser's hub session belongs to another identity than the login
    * just made (one browser, two people): a form posting `xsrf` and `logout=yes` to `action` ends
    * the other identity's session, then the login carries on. No script: the person presses the button.
    */
-  renderSwitchIdentityPage: (action: string, xsrf: string, clientName: string | undefined) => string;
+  renderSwitchIdentityPage: (
+    action: string,
+    xsrf: string,
+    clientName: string | undefined,
+    clientCountry?: string,
+  ) => string;
   /**
    * An authorization response in `response_mode=form_post`: a form posting `fields` to the
    * service's `redirect_uri` `action`, with a button the person presses (no script).
@@ -69,6 +78,7 @@ export interface ProviderOptions {
     action: string,
     fields: Record<string, string>,
     clientName: string | undefined,
+    clientCountry?: string,
   ) => string;
   /**
    * The person confirmed signing out at the logout endpoint (a service's RP-initiated logout, or
@@ -92,6 +102,12 @@ export const SCOPE_CLAIMS: Record<string, string[]> = {
   address: ['address', 'verified_claims'],
   nationality: ['nationalities', 'verified_claims'],
 };
+
+/** A client's registered country (`govbridge_country`), for the design of the pages it leads to. */
+function countryOf(client: { metadata(): Record<string, unknown> } | undefined): string | undefined {
+  const country = client?.metadata()['govbridge_country'];
+  return typeof country === 'string' ? country : undefined;
+}
 
 export const FAPI_CODE_TTL_SECONDS = 60;
 export const ACCESS_TOKEN_TTL_SECONDS = 600;
@@ -226,11 +242,11 @@ export function createProvider(o: ProviderOptions): Provider {
         enabled: true,
         logoutSource: async (ctx, form) => {
           ctx.type = 'html';
-          ctx.body = o.renderLogoutPage(form, ctx.oidc.client?.clientName);
+          ctx.body = o.renderLogoutPage(form, ctx.oidc.client?.clientName, countryOf(ctx.oidc.client));
         },
         postLogoutSuccessSource: async (ctx) => {
           ctx.type = 'html';
-          ctx.body = o.renderLoggedOutPage(ctx.oidc.client?.clientName);
+          ctx.body = o.renderLoggedOutPage(ctx.oidc.client?.clientName, countryOf(ctx.oidc.client));
         },
       },
       fapi: {
@@ -254,6 +270,7 @@ export function createProvider(o: ProviderOptions): Provider {
           503,
           'Sorry, the service is unavailable',
           'You will be able to use the service again in a few minutes. Go back to the service you came from and try again.',
+          countryOf(ctx.oidc?.client),
         );
         return;
       }
@@ -265,6 +282,7 @@ export function createProvider(o: ProviderOptions): Provider {
         status >= 500
           ? 'Try again later.'
           : `The service that sent you here made a request we cannot accept (${out.error}: ${out.error_description ?? ''}). Go back to the service and try again.`,
+        countryOf(ctx.oidc?.client),
       );
     },
   };
@@ -288,7 +306,7 @@ export function createProvider(o: ProviderOptions): Provider {
         const form = `<form id="op.logoutForm" method="post" action="${escapeAttribute(action)}"><input type="hidden" name="xsrf" value="${escapeAttribute(secret)}"/></form>`;
         ctx.status = 200;
         ctx.type = 'html';
-        ctx.body = o.renderLogoutPage(form, ctx.oidc.client?.clientName);
+        ctx.body = o.renderLogoutPage(form, ctx.oidc.client?.clientName, countryOf(ctx.oidc.client));
       }
     }
     // One browser, two people: the login that just finished is another identity's than this
@@ -319,6 +337,7 @@ export function createProvider(o: ProviderOptions): Provider {
           ctx.oidc.urlFor('end_session_confirm'),
           secret,
           client?.clientName,
+          countryOf(client),
         );
       }
     }
@@ -328,11 +347,21 @@ export function createProvider(o: ProviderOptions): Provider {
       const form = parseProviderFormPost(ctx.body);
       ctx.type = 'html';
       if (form) {
-        ctx.body = o.renderFormPostPage(form.action, form.fields, ctx.oidc?.client?.clientName);
+        ctx.body = o.renderFormPostPage(
+          form.action,
+          form.fields,
+          ctx.oidc?.client?.clientName,
+          countryOf(ctx.oidc?.client),
+        );
       } else {
         // oidc-provider changed its markup: say so loudly rather than leave a blank page.
         ctx.status = 500;
-        ctx.body = o.renderErrorPage(500, 'Sorry, there is a problem with the service', 'Try again later.');
+        ctx.body = o.renderErrorPage(
+          500,
+          'Sorry, there is a problem with the service',
+          'Try again later.',
+          countryOf(ctx.oidc?.client),
+        );
       }
     }
     if (
@@ -346,6 +375,13 @@ export function createProvider(o: ProviderOptions): Provider {
     if (ctx.response.is('html')) {
       for (const [name, value] of Object.entries(o.htmlSecurityHeaders)) ctx.set(name, value);
     }
+  });
+  // Writes a request left waiting for an artefact it never wrote (adapter.ts: replay records,
+  // consumptions, destructions) go in before its response leaves: a refused request's proof cannot
+  // be used again either.
+  provider.use(async (ctx, next) => {
+    await next();
+    await settlePendingWrites(o.storage, ctx);
   });
   return provider;
 }
