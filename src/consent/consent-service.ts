@@ -70,6 +70,14 @@ export class ConsentService {
     return active.find((c) => c.purpose === purpose && attributes.every((a) => c.attributes.includes(a)));
   }
 
+  /**
+   * The citizen's unwithdrawn consent for this service and purpose, if any: what they have agreed to
+   * release to it (the release policy's `consentGiven`, per attribute — policy/consented-release.ts).
+   */
+  async active(accountId: string, clientId: string, purpose: string): Promise<Consent | undefined> {
+    return (await this.#active(accountId, clientId)).find((c) => c.purpose === purpose);
+  }
+
   async grant(input: {
     accountId: string;
     clientId: string;

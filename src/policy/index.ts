@@ -3,6 +3,13 @@
  * policies (`policies/`), decided per attribute with the deciding policy ids and a reason for the
  * citizen. Imports only kernel and trust. See README.md and docs/policy.md.
  */
+
+export {
+  CONSENT_POLICY_ID,
+  type ConsentedDecision,
+  type ConsentedReleaseQuestion,
+  decideConsentedRelease,
+} from './consented-release.ts';
 export { type LoadPolicyEngineOptions, loadPolicyEngine, SCHEMA_FILE } from './load-policy-engine.ts';
 export { PolicyEngine } from './policy-engine.ts';
 export { REASON_PLACEHOLDERS } from './reasons.ts';

@@ -1,5 +1,5 @@
 import { GovbridgeError, isGovbridgeError } from '../../../kernel/index.ts';
-import type { PolicyEngine } from '../../../policy/index.ts';
+import { type ConsentedDecision, decideConsentedRelease } from '../../../policy/index.ts';
 import { mapClaims, type SchemeAssertion, type SchemeId } from '../../../trust/index.ts';
 import { findOrCreateAccount } from '../../accounts.ts';
 import type { ClientInfo } from '../../client-registry.ts';
@@ -15,6 +15,10 @@ import { requestedAttributes } from './translate-request.ts';
  *   BEFORE any is mapped — classification × the service's hosting environment × purpose and legal
  *   basis; a denied attribute is never mapped, sealed or released, and one the scheme supplied is
  *   named as withheld, with the deciding policy, to the citizen and to the service;
+ * - the policy is told what the citizen has agreed to, per attribute (`consentGiven`): the attributes
+ *   of their unwithdrawn consent for this service and purpose. One they have not agreed to is asked
+ *   with `consentGiven: false`; if only the lack of consent refuses it, it goes on the consent page
+ *   and is released only once they agree there (check consent) — policy/consented-release.ts;
  * - a service whose hosting environment the registry does not know gets nothing (`access_denied`);
  * - claims are mapped through the trust framework into the common claim set, with provenance
  *   (`verified_claims`);
@@ -29,8 +33,14 @@ export const decideRelease: LoginStep = {
     const client = login.client!;
     const assertion = login.assertion!;
     const attributes = requestedAttributes(login.details.params, client);
-    const { mapped, withheld, decisions } = applyPolicy(deps, scheme, client, assertion, attributes);
     const accountId = await findOrCreateAccount(deps.storage, scheme, assertion.subject, deps.clock);
+    // What this citizen has already agreed to give this service, for this purpose (none: a first
+    // login, or their consent was withdrawn).
+    const agreed =
+      attributes.length === 0
+        ? []
+        : ((await deps.consents.active(accountId, client.clientId, client.purpose))?.attributes ?? []);
+    const { mapped, withheld, decisions } = applyPolicy(deps, scheme, client, assertion, attributes, agreed);
     const claims: Record<string, unknown> = { ...mapped.claims };
     if (mapped.verified_claims) claims['verified_claims'] = mapped.verified_claims;
     const unavailable = unavailableHere(deps, scheme, attributes, login.transaction?.unsupportedScopes);
@@ -59,12 +69,13 @@ function applyPolicy(
   client: ClientInfo,
   assertion: SchemeAssertion,
   attributes: string[],
+  agreed: readonly string[],
 ): { mapped: ReturnType<typeof mapClaims>; withheld: WithheldAttribute[]; decisions: string[] } {
   if (attributes.length === 0)
     return { mapped: mapClaims(deps.trust, assertion, []), withheld: [], decisions: [] };
-  let decisions: ReturnType<PolicyEngine['decideRelease']>;
+  let decisions: ConsentedDecision[];
   try {
-    decisions = deps.policy.decideRelease({
+    decisions = decideConsentedRelease(deps.policy, {
       recipient: {
         kind: 'service',
         id: client.clientId,
@@ -73,13 +84,11 @@ function applyPolicy(
         environment: client.environment,
       },
       attributes,
-      context: {
-        purpose: client.purpose,
-        // Nothing is released before the citizen agrees (consent page) or an earlier consent covers it.
-        consentGiven: true,
-        crossBorder: deps.trust.schemes[scheme].country !== client.country,
-        legalBasis: 'consent',
-      },
+      purpose: client.purpose,
+      crossBorder: deps.trust.schemes[scheme].country !== client.country,
+      agreed,
+      // The consent page (or a consent that covers the release) comes before anything is released.
+      stage: 'before-asking',
     });
   } catch (err) {
     if (isGovbridgeError(err) && err.code === 'environment_unknown') {
