@@ -238,7 +238,7 @@ export class LoginService {
   async pendingResult(
     req: Req,
     res: Res,
-  ): Promise<{ uid: string; client: ClientInfo; result: UpstreamResult }> {
+  ): Promise<{ uid: string; client: ClientInfo; result: UpstreamResult; uiLocales: string | undefined }> {
     const details = await this.#details(req, res);
     const result = await this.#deps.upstreamLogins.waitingResult<UpstreamResult>(details.uid);
     if (!result) {
@@ -248,7 +248,9 @@ export class LoginService {
       );
     }
     const client = await registeredClient(String(details.params['client_id']), this.#deps);
-    return { uid: details.uid, client, result };
+    const uiLocales =
+      typeof details.params['ui_locales'] === 'string' ? details.params['ui_locales'] : undefined;
+    return { uid: details.uid, client, result, uiLocales };
   }
 
   /** The citizen agreed or declined on the consent page. Returns where to send the browser. */

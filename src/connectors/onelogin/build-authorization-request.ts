@@ -3,6 +3,7 @@ import { randomId, sha256b64u } from '../../kernel/index.ts';
 import type { OneLoginAuthRequest } from '../../trust/index.ts';
 import type { ConnectorBeginInput, ConnectorBeginResult } from '../types.ts';
 import type { ConnectorRuntime } from './runtime.ts';
+import { oneLoginUiLocales } from './ui-locales.ts';
 
 /** "Create a JWT assertion … We recommend an expiration after 5 minutes" (same for the request object). */
 const REQUEST_OBJECT_TTL_SECONDS = 300;
@@ -47,7 +48,9 @@ export async function buildAuthorizationRequest(
     claims.claims = rt.requestObjectClaims === 'string' ? JSON.stringify(claimsRequest) : claimsRequest;
   }
   if (input.loginHint !== undefined) claims.login_hint = input.loginHint;
-  if (input.uiLocales !== undefined) claims.ui_locales = input.uiLocales;
+  // Only what One Login accepts: `en` and `cy` (ui-locales.ts).
+  const uiLocales = oneLoginUiLocales(input.uiLocales);
+  if (uiLocales !== undefined) claims.ui_locales = uiLocales;
   // One Login honours prompt=login by asking the person to sign in again ("Authenticate your user").
   if (input.forceLogin) claims.prompt = 'login';
 

@@ -100,7 +100,7 @@ describe('One Login connector against the simulator', () => {
       request: IDENTITY,
       redirectUri: REDIRECT_URI,
       loginHint: 'tan-wei-ling',
-      uiLocales: 'cy',
+      uiLocales: 'zh-SG cy-GB fr',
     });
     const url = new URL(authorizationUrl);
     assert.equal(`${url.origin}${url.pathname}`, `${h.baseUrl}/authorize`);
@@ -120,6 +120,7 @@ describe('One Login connector against the simulator', () => {
     assert.equal(payload.nonce, transaction.nonce);
     assert.equal(payload.redirect_uri, REDIRECT_URI);
     assert.equal(payload.login_hint, 'tan-wei-ling');
+    // Only what One Login accepts (en, cy): Chinese and French are not sent.
     assert.equal(payload.ui_locales, 'cy');
     assert.equal(payload.code_challenge_method, 'S256');
     assert.equal(typeof payload.jti, 'string');

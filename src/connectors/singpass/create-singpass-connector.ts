@@ -46,7 +46,8 @@ export function createSingpassConnector(options: SingpassConnectorOptions): Sche
       });
       if (request.acrValues.length > 0) params.set('acr_values', request.acrValues.join(' '));
       if (input.loginHint !== undefined) params.set('login_hint', input.loginHint);
-      if (input.uiLocales !== undefined) params.set('ui_locales', input.uiLocales);
+      // No ui_locales: Singpass documents no such parameter for its authorization request (PAR or
+      // redirect), and its login page is in English; docs/connectors/singpass.md.
 
       const authorizationUrl = new URL(meta.authorization_endpoint);
       let dpopKey: ConnectorTransaction['dpopKey'];

@@ -102,6 +102,19 @@ describe('Singpass connector, legacy profile, against the simulator', () => {
     assert.equal(transaction.dpopKey, undefined);
   });
 
+  it('never sends ui_locales (Singpass documents no such parameter), whatever the relying party asked', async () => {
+    // The parameters are built once for both profiles, before the PAR or the query is made.
+    const { authorizationUrl } = await connector.begin({
+      request: REQUEST,
+      redirectUri: REDIRECT,
+      loginHint: 'sg-pr',
+      uiLocales: 'zh-SG ms en',
+    });
+    const q = new URL(authorizationUrl).searchParams;
+    assert.equal(q.get('login_hint'), 'sg-pr');
+    assert.equal(q.has('ui_locales'), false);
+  });
+
   it('logs in and keeps the NRIC out of the subject', async () => {
     const assertion = await run('sg-citizen-london');
     if (assertion.scheme !== 'singpass') return assert.fail();

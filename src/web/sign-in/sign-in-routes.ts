@@ -64,6 +64,7 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
       let view: Awaited<ReturnType<LoginService['describe']>>;
       try {
         view = await login.describe(...raw(req, reply));
+        req.useLanguagesOf({ country: view.client.country, uiLocales: view.uiLocales });
       } catch (err) {
         // A bad idp_hint is the relying party's mistake: end its request with the OIDC error.
         if (isGovbridgeError(err) && err.code === 'invalid_request') {
@@ -83,6 +84,7 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
     { schema: { params: uidParam }, preHandler: verifyCsrf },
     async (req, reply) => {
       const view = await login.describe(...raw(req, reply));
+      req.useLanguagesOf({ country: view.client.country, uiLocales: view.uiLocales });
       const scheme = req.body?.scheme;
       if (scheme !== 'singpass' && scheme !== 'onelogin') {
         return reply.code(400).view('sign-in/choose-scheme.njk', {
@@ -189,6 +191,7 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
     { schema: { params: uidParam } },
     async (req, reply) => {
       const pending = await login.pendingResult(...raw(req, reply));
+      req.useLanguagesOf({ country: pending.client.country, uiLocales: pending.uiLocales });
       return reply.view('sign-in/consent.njk', consentContext(pending, catalogue, req));
     },
   );
@@ -200,6 +203,7 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
       const decision = req.body?.decision;
       if (decision !== 'agree' && decision !== 'decline') {
         const pending = await login.pendingResult(...raw(req, reply));
+        req.useLanguagesOf({ country: pending.client.country, uiLocales: pending.uiLocales });
         return reply.code(400).view('sign-in/consent.njk', {
           ...consentContext(pending, catalogue, req),
           errorList: [{ text: req.t('signIn.consent.error'), href: '#decision' }],

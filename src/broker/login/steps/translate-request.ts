@@ -43,6 +43,8 @@ export interface InteractionView {
   idpHint: SchemeId | undefined;
   /** Schemes able to reach the required level (the chooser offers only these). */
   schemes: SchemeId[];
+  /** The relying party's `ui_locales`, as sent (the hub's pages choose their language with it). */
+  uiLocales: string | undefined;
 }
 
 /** The pending interaction as the chooser page shows it (and the start of every login reads it). */
@@ -68,7 +70,9 @@ export async function describeInteraction(
     }
     idpHint = hint;
   }
-  return { uid: details.uid, client, requiredAcr: required, attributes, idpHint, schemes };
+  const uiLocales =
+    typeof details.params['ui_locales'] === 'string' ? details.params['ui_locales'] : undefined;
+  return { uid: details.uid, client, requiredAcr: required, attributes, idpHint, schemes, uiLocales };
 }
 
 export async function registeredClient(clientId: string, deps: LoginDeps): Promise<ClientInfo> {
