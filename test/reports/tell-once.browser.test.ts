@@ -62,7 +62,7 @@ test('tell, check and status pages pass axe', async () => {
     await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/tell$/);
 
     await j.clickTo(page.getByRole('button', { name: 'Send' }), /\/life-events\/reports\/rpt_/);
-    await j.check('status', { heading: 'Who we have told' });
+    await j.check('the confirmation, with its reference', { heading: 'Report sent' });
 
     // The hub's worker tells the demo agencies; "Refresh this page" shows it (no auto-refresh).
     const deadline = Date.now() + 20_000;
