@@ -2,14 +2,17 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Level } from './logging.ts';
-import { GOVUK_FRONTEND_DIR, PUBLIC_DIR } from './views.ts';
+import { loadSgdsAssets, SGDS_PREFIX } from './sgds-assets.ts';
+import { GOVUK_FRONTEND_DIR, PUBLIC_DIR, SGDS_VERSIONED_FILES } from './views.ts';
 
 /**
  * Static files under `/assets/`, straight from the govuk-frontend package (no copied bundle):
  *  - `/assets/fonts/…`, `/assets/images/…`, `/assets/manifest.json`: govuk-frontend's `assets/`
  *    (its CSS refers to `/assets/fonts/…` and `/assets/images/…` by absolute path);
  *  - `/assets/govuk-frontend.min.css|js` (+ source maps): its compiled build;
- *  - `/assets/app.js`: ours (public/app.js).
+ *  - `/assets/app.js`, `/assets/sgds-hub.css`: ours (public/);
+ *  - `/assets/sgds/…`: the Singapore Government Design System package's files the SGDS layout uses
+ *    and nothing else, their `data:` images moved to `/assets/sgds/images/` (sgds-assets.ts).
  *
  * Caching: the layout links the CSS and app.js with `?v=<content hash>`, and app.js passes the same
  * `?v=` to govuk-frontend's JS, so those are `immutable` for a year; fonts have content hashes in
@@ -54,6 +57,23 @@ export async function registerAssets(app: FastifyInstance, options: { logLevel: 
   for (const file of BUILD_FILES) {
     app.get(`/assets/${file}`, { logLevel: options.logLevel }, (_request, reply) =>
       reply.sendFile(file, GOVUK_BUILD_DIR, { cacheControl: false }),
+    );
+  }
+  // SGDS: linked with ?v= (immutable) or imported by one of those without it (a day); the images
+  // are named by their content's hash.
+  const sgds = loadSgdsAssets();
+  for (const [file, { type, body }] of sgds.files) {
+    const versioned = (SGDS_VERSIONED_FILES as readonly string[]).includes(file);
+    app.get(`${SGDS_PREFIX}/${file}`, { logLevel: options.logLevel }, (_request, reply) =>
+      reply
+        .type(type)
+        .header('cache-control', versioned ? YEAR : DAY)
+        .send(body),
+    );
+  }
+  for (const [name, image] of sgds.images) {
+    app.get(`${SGDS_PREFIX}/images/${name}`, { logLevel: options.logLevel }, (_request, reply) =>
+      reply.type(image.type).header('cache-control', YEAR).send(image.body),
     );
   }
 }

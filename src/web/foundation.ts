@@ -5,6 +5,7 @@ import { DEFAULT_LOCALE, loadCatalogues, type RenderLocale, type Translate } fro
 import { registerAccessibilityPage } from './accessibility/accessibility-page.ts';
 import { registerAssets } from './assets.ts';
 import { registerCookiesPage } from './cookies/cookies-page.ts';
+import type { Design } from './design.ts';
 import {
   createErrorResponder,
   type ErrorResponseObserver,
@@ -35,6 +36,12 @@ declare module 'fastify' {
     locale: RenderLocale;
     /** Messages in the request's language. */
     t: Translate;
+    /**
+     * The design of this request's pages (design.ts), once a route knows it: the sign-in routes set
+     * it from the relying party's country, so the page and any error page of its login wear it.
+     * Undefined: GOV.UK.
+     */
+    design: Design | undefined;
   }
 }
 
@@ -107,7 +114,12 @@ async function webFoundationPlugin(app: FastifyInstance, options: WebFoundationO
       TRANSLATED_PAGES.has(template),
       context['languageSwitchPath'],
     );
-    const html = views.render(template, { csrfToken: csrfTokenFor(this), ...language, ...context });
+    const html = views.render(template, {
+      csrfToken: csrfTokenFor(this),
+      ...language,
+      design: this.request.design,
+      ...context,
+    });
     // Pages carry a CSRF token and, after sign-in, personal data: no cache may keep them.
     return this.type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
@@ -127,12 +139,13 @@ async function webFoundationPlugin(app: FastifyInstance, options: WebFoundationO
   app.decorateRequest('t', null as unknown as Translate);
   app.decorateRequest('audience', 'neutral');
   app.decorateRequest('useLanguagesOf', null as unknown as FastifyRequest['useLanguagesOf']);
+  app.decorateRequest('design', undefined);
   app.addHook('onRequest', async (request, reply) => {
     languages.negotiate(request, reply);
   });
 
   const responder = createErrorResponder(views, options.errorObserver, (request) => ({
-    context: languageContext(request, true),
+    context: { ...languageContext(request, true), design: request.design },
     t: request.t ?? catalogues.translator(DEFAULT_LOCALE),
   }));
   registerErrorHandling(app, responder);

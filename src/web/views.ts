@@ -10,6 +10,7 @@ import {
   type MessageValues,
   type RenderLocale,
 } from '../i18n/index.ts';
+import { type Design, isDesign, templateFor } from './design.ts';
 
 /**
  * The one Nunjucks environment of the hub.
@@ -26,6 +27,17 @@ export const GOVUK_FRONTEND_DIR = join(
   'dist',
 );
 export const PUBLIC_DIR = join(WEB_DIR, 'public');
+/** The SGDS package (@govtechsg/sgds-web-component): its themes, CSS and the masthead's script. */
+export const SGDS_DIR = join(
+  dirname(fileURLToPath(import.meta.resolve('@govtechsg/sgds-web-component/themes/day.css'))),
+  '..',
+);
+/** The SGDS files the SGDS layout links with `?v=` (assets.ts serves them under /assets/sgds/). */
+export const SGDS_VERSIONED_FILES = [
+  'themes/day.css',
+  'css/sgds.css',
+  'components/Masthead/index.umd.min.js',
+] as const;
 
 export type ViewContext = Record<string, unknown>;
 
@@ -33,6 +45,10 @@ export interface Views {
   readonly env: nunjucks.Environment;
   /** Add a folder of templates, searched after the web module's own and before govuk-frontend. */
   addPath(dir: string): void;
+  /**
+   * Render a page. `context.design` (design.ts) picks the template's SGDS version when it has one;
+   * the template sees the design it really wears as `design`.
+   */
   render(template: string, context?: ViewContext): string;
 }
 
@@ -74,7 +90,9 @@ export function createViews(options: ViewsOptions = {}): Views {
       ];
     },
     render(template: string, context: ViewContext = {}) {
-      return env.render(template, context);
+      const wanted: Design | undefined = isDesign(context['design']) ? context['design'] : undefined;
+      const chosen = templateFor(template, wanted);
+      return env.render(chosen.template, { ...context, design: chosen.design });
     },
   };
 }
@@ -136,6 +154,8 @@ export function computeAssetVersion(): string {
     join(GOVUK_FRONTEND_DIR, 'govuk', 'govuk-frontend.min.css'),
     join(GOVUK_FRONTEND_DIR, 'govuk', 'govuk-frontend.min.js'),
     join(PUBLIC_DIR, 'app.js'),
+    ...SGDS_VERSIONED_FILES.map((f) => join(SGDS_DIR, f)),
+    join(PUBLIC_DIR, 'sgds-hub.css'),
   ]) {
     h.update(readFileSync(file));
   }

@@ -65,8 +65,10 @@ describe(`Singapore demo with GOV.UK One Login, in Chromium (${testDialect()})`,
       await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/interaction\/[^/]+\/consent$/);
       await j.check('consent page', { heading: `Share your details with ${SERVICE}?` });
       assert.equal(await j.summaryValue('Verified by'), 'GOV.UK One Login');
+      // A Singapore service's consent page wears SGDS (web/design.ts; test/browser/sgds.browser.test.ts).
+      assert.equal(await page.locator('sgds-masthead').count(), 1);
       assert.match(
-        (await page.locator('.govuk-warning-text').textContent()) ?? '',
+        (await page.locator('main').textContent()) ?? '',
         /from the United Kingdom to a service in Singapore/,
       );
       assert.equal((await j.tableRow('Date of birth'))[1], '14 March 1947');

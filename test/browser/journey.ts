@@ -99,17 +99,18 @@ export class Journey {
     assert.deepEqual(this.#watch.problems.splice(0), [], `${label}: browser problems`);
   }
 
-  /** Text of a summary-list row's value, by its key. */
+  /**
+   * Text of a summary-list row's value, by its key: a `<dl>` row's `<dt>` and first `<dd>`, so the
+   * GOV.UK summary list and the SGDS pages' one (web/design.ts) are read alike.
+   */
   async summaryValue(key: string): Promise<string> {
-    const row = this.page.locator('.govuk-summary-list__row', {
-      has: this.page.locator('.govuk-summary-list__key', { hasText: key }),
-    });
-    return ((await row.locator('.govuk-summary-list__value').textContent()) ?? '').trim();
+    const row = this.page.locator('dl > div', { has: this.page.locator('dt', { hasText: key }) });
+    return ((await row.locator('dd').first().textContent()) ?? '').trim();
   }
 
-  /** The cells of the table row whose header cell is exactly `header`. */
+  /** The cells of the table row (in `<main>`, either design) whose header cell is exactly `header`. */
   async tableRow(header: string | RegExp): Promise<string[]> {
-    const rows = this.page.locator('tbody tr.govuk-table__row');
+    const rows = this.page.locator('main tbody tr');
     const count = await rows.count();
     for (let i = 0; i < count; i++) {
       const cells = (await rows.nth(i).locator('th, td').allTextContents()).map((t) => t.trim());

@@ -6,6 +6,7 @@ import { GovbridgeError, isGovbridgeError } from '../../kernel/index.ts';
 import { attributeCatalogue, type SchemeId, type TrustFramework } from '../../trust/index.ts';
 import { bindingCookieName, setAccountCookie } from '../account/account-cookie.ts';
 import { safeReturnPath } from '../account/account-routes.ts';
+import { decideDesign } from '../design.ts';
 import { verifyCsrf } from '../security.ts';
 import { claimLabel, displayClaim, SCHEME_COUNTRY, SCHEME_NAMES } from './display.ts';
 
@@ -65,6 +66,7 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
       try {
         view = await login.describe(...raw(req, reply));
         req.useLanguagesOf({ country: view.client.country, uiLocales: view.uiLocales });
+        req.design = decideDesign({ clientCountry: view.client.country });
       } catch (err) {
         // A bad idp_hint is the relying party's mistake: end its request with the OIDC error.
         if (isGovbridgeError(err) && err.code === 'invalid_request') {
@@ -85,6 +87,7 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
     async (req, reply) => {
       const view = await login.describe(...raw(req, reply));
       req.useLanguagesOf({ country: view.client.country, uiLocales: view.uiLocales });
+      req.design = decideDesign({ clientCountry: view.client.country });
       const scheme = req.body?.scheme;
       if (scheme !== 'singpass' && scheme !== 'onelogin') {
         return reply.code(400).view('sign-in/choose-scheme.njk', {
@@ -102,8 +105,14 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
   app.get<{ Params: { uid: string; scheme: SchemeId } }>(
     '/interaction/:uid/start/:scheme',
     { schema: { params: schemeParams } },
-    async (req, reply) =>
-      redirect(reply, await startOrExplain(login, req, reply, req.params.scheme, req.params.uid)),
+    async (req, reply) => {
+      try {
+        return redirect(reply, await startOrExplain(login, req, reply, req.params.scheme, req.params.uid));
+      } catch (err) {
+        await rememberDesign(login, req, reply);
+        throw err;
+      }
+    },
   );
 
   app.post<{ Params: { uid: string } }>(
@@ -181,6 +190,7 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
         if (outcome.accountId) await setAccountCookie(req, reply, o.config, outcome.accountId);
         return redirect(reply, outcome.url);
       } catch (err) {
+        await rememberDesign(login, req, reply);
         throw withRetry(err, req.params.uid, req.params.scheme);
       }
     },
@@ -192,6 +202,7 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
     async (req, reply) => {
       const pending = await login.pendingResult(...raw(req, reply));
       req.useLanguagesOf({ country: pending.client.country, uiLocales: pending.uiLocales });
+      req.design = decideDesign({ clientCountry: pending.client.country });
       return reply.view('sign-in/consent.njk', consentContext(pending, catalogue, req));
     },
   );
@@ -204,14 +215,35 @@ export async function registerSignInRoutes(app: FastifyInstance, o: SignInRoutes
       if (decision !== 'agree' && decision !== 'decline') {
         const pending = await login.pendingResult(...raw(req, reply));
         req.useLanguagesOf({ country: pending.client.country, uiLocales: pending.uiLocales });
+        req.design = decideDesign({ clientCountry: pending.client.country });
         return reply.code(400).view('sign-in/consent.njk', {
           ...consentContext(pending, catalogue, req),
           errorList: [{ text: req.t('signIn.consent.error'), href: '#decision' }],
         });
       }
-      return redirect(reply, await login.decide(...raw(req, reply), decision === 'agree'));
+      try {
+        return redirect(reply, await login.decide(...raw(req, reply), decision === 'agree'));
+      } catch (err) {
+        await rememberDesign(login, req, reply);
+        throw err;
+      }
     },
   );
+}
+
+/**
+ * A step of a login failed before its route learnt the relying party (retrying the national login,
+ * the scheme's callback): find it from the interaction, if there still is one, so the error page
+ * wears the relying party's design. Best effort: an interaction that has gone leaves the default.
+ */
+async function rememberDesign(login: LoginService, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (req.design) return;
+  try {
+    const view = await login.describe(req.raw, reply.raw);
+    req.design = decideDesign({ clientCountry: view.client.country });
+  } catch {
+    // No interaction (expired, finished, not this browser's): the error page keeps the default design.
+  }
 }
 
 async function startOrExplain(
