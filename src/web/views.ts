@@ -6,8 +6,10 @@ import nunjucks from 'nunjucks';
 import {
   type Catalogues,
   formatDate,
+  isLocale,
   loadCatalogues,
   type MessageValues,
+  PSEUDO_LOCALE,
   type RenderLocale,
 } from '../i18n/index.ts';
 import { type Design, isDesign, templateFor } from './design.ts';
@@ -104,7 +106,7 @@ interface LookupContext {
 /** The page's language: the context's `locale` (set by reply.view for translated pages), else English. */
 function localeOf(context: LookupContext): RenderLocale {
   const locale = context.lookup('locale');
-  return typeof locale === 'string' && (locale === 'cy' || locale === 'en-XA') ? locale : 'en';
+  return isLocale(locale) || locale === PSEUDO_LOCALE ? locale : 'en';
 }
 
 /**
