@@ -31,7 +31,10 @@ const counts = {
 };
 
 const WRITE = /^\s*(insert|update|delete|replace)\b/i;
-const WITH_WRITE = /^\s*with\b[\s\S]*\b(insert\s+into|update\s+\S+\s+set|delete\s+from)\b/i;
+/** The statement a write is, and its table: `UPDATE t [AS a] SET` (never `FOR UPDATE SKIP LOCKED`). */
+const TARGET =
+  /\b(?:(insert\s+into|delete\s+from|replace\s+into)\s+("?[\w.]+"?)|(update)\s+("?[\w.]+"?)(?:\s+(?:as\s+)?\w+)?\s+set\b)/i;
+const WITH_WRITE = /^\s*with\b/i;
 const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
 const CONTROL = /^\s*(commit|rollback|savepoint|release|end)\b/i;
 /** oidc-provider's models (the `model` column of oidc_artefacts). */
@@ -55,13 +58,20 @@ const MODELS = new Set([
 const bare = (name: string): string => name.replaceAll('"', '').replace(/^\w+\./, '');
 
 /** "insert oidc_artefacts Grant", "select accounts", "with-insert releases" … */
+/** ["insert", "upstream_logins"] for a write, from its first INSERT INTO / UPDATE … SET / DELETE FROM. */
+function target(sql: string): [string, string] | undefined {
+  const w = TARGET.exec(sql);
+  if (!w) return undefined;
+  return [(w[1] ?? w[3]!).toLowerCase().split(/\s+/)[0]!, bare(w[2] ?? w[4]!)];
+}
+
 function describe(sql: string, params: readonly unknown[], write: boolean): string {
   let kind: string;
   let table: string | undefined;
   if (write) {
-    const w = /\b(insert\s+into|update|delete\s+from|replace\s+into)\s+("?[\w.]+"?)/i.exec(sql);
-    kind = `${/^\s*with\b/i.test(sql) ? 'with-' : ''}${w ? w[1]!.toLowerCase().split(/\s+/)[0] : 'write'}`;
-    table = w ? bare(w[2]!) : undefined;
+    const w = target(sql);
+    kind = `${WITH_WRITE.test(sql) ? 'with-' : ''}${w ? w[0] : 'write'}`;
+    table = w?.[1];
   } else {
     kind = (/^\s*(\w+)/.exec(sql)?.[1] ?? 'other').toLowerCase();
     const f = /\bfrom\s+("?[\w.]+"?)/i.exec(sql);
@@ -76,11 +86,11 @@ function describe(sql: string, params: readonly unknown[], write: boolean): stri
 
 function count(sql: unknown, params: readonly unknown[]): void {
   if (typeof sql !== 'string') return;
-  const write = WRITE.test(sql) || WITH_WRITE.test(sql);
+  const write = WRITE.test(sql) || (WITH_WRITE.test(sql) && TARGET.test(sql));
   if (write) {
     counts.writes++;
-    const key = /(insert\s+into|update|delete\s+from|replace\s+into)\s+("?[\w.]+"?)/i.exec(sql);
-    const name = key ? `${key[1]!.toLowerCase().split(/\s+/)[0]} ${key[2]!.replaceAll('"', '')}` : 'other';
+    const w = target(sql);
+    const name = w ? `${w[0]} ${w[1]}` : 'other';
     counts.byTable[name] = (counts.byTable[name] ?? 0) + 1;
   } else if (BEGIN.test(sql)) counts.transactions++;
   else if (CONTROL.test(sql)) return;
