@@ -140,6 +140,54 @@ describe('pages in English and Welsh (web foundation)', () => {
     }
   });
 
+  test('Chinese, Malay and Tamil: lang is the BCP 47 tag, no English wording left in <main>', async () => {
+    for (const [locale, tag] of [
+      ['zh', 'zh-Hans'],
+      ['ms', 'ms'],
+      ['ta', 'ta'],
+    ] as const) {
+      for (const url of pages) {
+        const res = await app.inject({ url, cookies: { lang: locale } });
+        assert.match(res.body, new RegExp(`<html lang="${tag}"`), `${url} in ${locale}`);
+        assert.equal(res.headers['content-language'], tag, url);
+        assert.deepEqual(englishLeftIn(mainText(res.body), locale), [], `${url} in ${locale}`);
+      }
+    }
+    const zh = await app.inject({ url: '/cookies?lang=zh' });
+    assert.match(zh.body, /<h1 class="govuk-heading-xl">Cookie<\/h1>/);
+    assert.equal(zh.cookies.find((c) => c.name === 'lang')?.value, 'zh');
+    assert.match(zh.body, /跳到主要内容/);
+  });
+
+  test('a neutral page offers every language, each named in itself with its own lang', async () => {
+    const res = await app.inject({ url: '/cookies?lang=ms' });
+    const links = [
+      ...res.body.matchAll(
+        /<a class="govuk-link" href="([^"]+)" hreflang="([^"]+)" lang="([^"]+)" rel="alternate"><span class="govuk-visually-hidden">([^<]+)<\/span><span aria-hidden="true">([^<]+)<\/span><\/a>/g,
+      ),
+    ].map(([, href, hreflang, lang, , name]) => ({ href, hreflang, lang, name }));
+    assert.deepEqual(links, [
+      { href: '/cookies?lang=en', hreflang: 'en', lang: 'en', name: 'English' },
+      { href: '/cookies?lang=cy', hreflang: 'cy', lang: 'cy', name: 'Cymraeg' },
+      { href: '/cookies?lang=zh', hreflang: 'zh-Hans', lang: 'zh-Hans', name: '中文' },
+      { href: '/cookies?lang=ta', hreflang: 'ta', lang: 'ta', name: 'தமிழ்' },
+    ]);
+    assert.match(
+      res.body,
+      /<span aria-current="true" class="govuk-!-font-weight-bold">Bahasa Melayu<\/span>/,
+    );
+    assert.match(res.body, /<nav [^>]*aria-label="Bahasa">/);
+  });
+
+  test('the accessibility statement dates its preparation in words in Chinese, Malay and Tamil', async () => {
+    assert.match((await app.inject({ url: '/accessibility?lang=zh' })).body, /本声明编写于2026年11月27日。/);
+    assert.match(
+      (await app.inject({ url: '/accessibility?lang=ms' })).body,
+      /disediakan pada 27 November 2026\./,
+    );
+    assert.match((await app.inject({ url: '/accessibility?lang=ta' })).body, /27 நவம்பர், 2026 அன்று/);
+  });
+
   test('pages not yet translated stay wholly English, without a switcher', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'govbridge-untranslated-'));
     writeFileSync(
