@@ -217,4 +217,26 @@ describe(`consent withdrawal as one operation (${testDialect()})`, () => {
       .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
     assert.equal(withdrawn, 2);
   });
+
+  test('a subscriber that fails is one warning with a stable code; the withdrawal stands', async () => {
+    const rp = await TestRp.register(hub, { country: 'GB' });
+    const s = await signedIn(rp);
+    const off = hub.ctx.consents.events.on('consent.withdrawn', 'test cache', () => {
+      throw new Error('cache unreachable');
+    });
+    const logged = lines.length;
+    try {
+      assert.ok(await hub.ctx.consents.withdraw(s.account_id, s.consentId));
+    } finally {
+      off();
+    }
+    assert.notEqual(await withdrawnAt(s.consentId), null);
+    assert.deepEqual(await grantRows(s.grantId), { artefacts: 0, claims: 0 });
+    const warnings = lines.slice(logged).filter((l) => l['code'] === 'consent_event_subscriber_failed');
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]!['level'], 40);
+    assert.equal(warnings[0]!['subscriber'], 'test cache');
+    // The withdrawal's own log line is there too (subscribed before the failing one).
+    assert.equal(lines.slice(logged).filter((l) => l['event'] === 'consent_withdrawn').length, 1);
+  });
 });
