@@ -84,6 +84,7 @@ describe(`a Singapore relying party's sign-in in Chinese, and ui_locales, in Chr
 
       await j.goto(await authorizeUrl(sg, { ui_locales: 'zh-SG en' }));
       assert.match(page.url(), /\/interaction\/[^/]+$/);
+      const chooserUrl = page.url();
       await j.check('scheme chooser in Chinese', { heading: zh('signIn.chooser.title') });
       assert.equal(await page.getAttribute('html', 'lang'), 'zh-Hans');
       assert.deepEqual(englishLeftIn(await translatedMain(page), 'zh'), [], 'chooser');
@@ -131,6 +132,30 @@ describe(`a Singapore relying party's sign-in in Chinese, and ui_locales, in Chr
       assert.ok(englishLeftIn(await translatedMain(page), 'zh').length > 0);
       await j.goto(`${consentUrl}?lang=zh`);
       await j.check('consent page in Chinese again', { heading });
+
+      // Malay and Tamil (Tamil's words are long) on a 375 px screen: axe clean, no English left,
+      // nothing makes the page scroll sideways.
+      await page.setViewportSize({ width: 375, height: 800 });
+      for (const [locale, tag] of [
+        ['ms', 'ms'],
+        ['ta', 'ta'],
+        ['zh', 'zh-Hans'],
+      ] as const) {
+        for (const url of [chooserUrl, consentUrl]) {
+          await j.goto(`${url}?lang=${locale}`);
+          await j.check(`${url} in ${locale} at 375 px`);
+          assert.equal(await page.getAttribute('html', 'lang'), tag);
+          assert.deepEqual(englishLeftIn(await translatedMain(page), locale), [], `${url} in ${locale}`);
+          const widths = await page.evaluate(() => ({
+            scroll: document.documentElement.scrollWidth,
+            client: document.documentElement.clientWidth,
+          }));
+          assert.ok(
+            widths.scroll <= widths.client,
+            `${url} in ${locale}: ${widths.scroll} px wide in a ${widths.client} px window`,
+          );
+        }
+      }
 
       await Promise.all([
         page.waitForURL((u) => u.href.startsWith(sg.redirectUri)),
