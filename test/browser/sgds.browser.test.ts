@@ -182,6 +182,22 @@ describe(`each country's design on the sign-in pages, in Chromium (${testDialect
       await page.getByRole('link', { name: 'Select how you want to prove your identity' }).click();
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'scheme');
 
+      // The Singapore-facing languages, offered by the switcher in SGDS's layout: the chooser in Chinese.
+      const switcher = page.getByRole('navigation', { name: 'Language' });
+      const offered = await switcher
+        .getByRole('link')
+        .evaluateAll((links) => links.map((l) => l.getAttribute('hreflang')));
+      assert.deepEqual(offered, ['zh-Hans', 'ms', 'ta'], 'Singapore-facing languages, no Welsh');
+      await j.clickTo(switcher.getByRole('link', { name: /中文/ }), /\?lang=zh$/);
+      await j.check('chooser in Chinese', {});
+      await expectSgds(page, 'chooser in Chinese');
+      assert.equal(await page.locator('html').getAttribute('lang'), 'zh-Hans');
+      assert.equal(await page.locator('sgds-masthead').getAttribute('lang'), 'en');
+      await j.clickTo(
+        page.getByRole('navigation', { name: '语言' }).getByRole('link', { name: /English/ }),
+        /\?lang=en$/,
+      );
+
       await page.getByLabel('Singpass').check();
       await j.clickTo(page.getByRole('button', { name: 'Continue' }), /\/simulators\/singpass\/fapi\/auth\?/);
       await page.getByLabel(/\(sg-citizen-young\)/).check();
