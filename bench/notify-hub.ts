@@ -1,6 +1,6 @@
 import { buildApp } from '../src/app/index.ts';
 import { loadConfig } from '../src/config/index.ts';
-import { MOVE_FIELDS, writeSteadily } from './notify-load.ts';
+import { MOVE_FIELDS, now, writeSteadily } from './notify-load.ts';
 
 /**
  * A hub process for `npm run bench:notify`: the hub exactly as `node src/server.ts` builds it
@@ -9,8 +9,9 @@ import { MOVE_FIELDS, writeSteadily } from './notify-load.ts';
  * nudges that process's worker — rather than by another process that shares the database.
  *
  * IPC: sends {ready, port} once listening; on {cmd:'write', account, prefix, count, perSecond,
- * inFlight} writes the reports and answers {accepted: [reportId, [submittedMs, acceptedMs]][], seconds}; on
- * 'stop' (or SIGTERM) closes like server.ts and exits.
+ * inFlight} writes the reports and answers {accepted: [reportId, [submittedMs, acceptedMs]][], seconds}
+ * (times on the benchmark's one clock, `now()`); on {cmd:'clock'} answers {now} (the one-clock check);
+ * on 'stop' (or SIGTERM) closes like server.ts and exits.
  */
 
 const config = loadConfig();
@@ -38,9 +39,13 @@ async function stop(): Promise<void> {
   process.exit(0);
 }
 
-process.on('message', (m: WriteCommand | 'stop') => {
+process.on('message', (m: WriteCommand | { cmd: 'clock' } | 'stop') => {
   if (m === 'stop') {
     void stop();
+    return;
+  }
+  if (m.cmd === 'clock') {
+    process.send!({ now: now() });
     return;
   }
   writeSteadily(m.count, m.perSecond, m.inFlight, (i) =>

@@ -3,12 +3,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** What `npm run bench:notify` and its hub processes share: the clock, the report and the pacing. */
 
 /**
- * Wall-clock milliseconds, comparable between processes: every process reads the same system clock
- * at the moment. (Not `performance.timeOrigin + performance.now()`: that is the wall clock at the
- * process's start plus a monotonic clock, and on this VM the two drift apart by tens of ms over a few
- * minutes, so processes started at different times disagree.)
+ * The one clock of the benchmark, in milliseconds: the kernel's monotonic clock (CLOCK_MONOTONIC,
+ * `process.hrtime.bigint()`), which every process on the machine reads as the same counter — time
+ * since boot, never stepped (NTP may only slew its rate, for every process alike). Every timestamp a latency or a rate is computed from is
+ * taken with it, in whichever process the event happens (the writer's submit and acceptance, the
+ * receivers' acknowledgement), so a difference of two is a duration on one clock. Not `Date.now()`
+ * (the wall clock: can be stepped between two readings) and not `performance.now()` (its origin is
+ * each process's start, so two processes disagree). bench/notify.ts checks at start that every
+ * process it spawned reads the same clock (`checkOneClock`).
  */
-export const now = (): number => Date.now();
+export const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 export const MOVE_FIELDS = {
   name: 'TAN AH KOW',
@@ -22,7 +26,7 @@ export const MOVE_FIELDS = {
   email: 'tan@example.sg',
 };
 
-/** When a report was handed to the writer, and when the writer had it back as accepted (ms). */
+/** When a report was handed to the writer, and when the writer had it back as accepted (ms, `now()`). */
 export type Times = [submitted: number, accepted: number];
 
 /**

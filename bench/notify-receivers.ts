@@ -6,13 +6,14 @@ import type { AddressInfo } from 'node:net';
  * process of their own (so they do not share an event loop with the load generator or a hub). Each
  * POST is read to the end, de-duplicated by its `Idempotency-Key` and acknowledged with 200; what a
  * receiver keeps per unique key is the CloudEvent `subject` (the report id, or the job's key for
- * pg-boss) and the wall-clock time of the acknowledgement. No signature check or decryption: the
+ * pg-boss) and the time of the acknowledgement on the benchmark's one clock (`now()`, notify-load.ts). No signature check or decryption: the
  * receivers must not be the bottleneck being measured (test/support/receiver.ts does those checks).
  *
  * Talks to the parent over IPC: it sends {ports} once listening, and answers
  *   {cmd:'count'} → {unique, duplicates, requests}
  *   {cmd:'collect'} → {unique, duplicates, requests, records: [key, subject, ackMs][]}
  *   {cmd:'reset'} → forget everything (a new window), answers {reset:true}
+ *   {cmd:'clock'} → {now}: this process's reading of the clock (the one-clock check)
  */
 
 const agencies = Number(process.argv[2] ?? 4);
@@ -68,6 +69,8 @@ process.on('message', (m: { cmd: string }) => {
       requests,
       records: [...seen].map(([k, v]) => [k, v.subject, v.at]),
     });
+  } else if (m.cmd === 'clock') {
+    process.send!({ now: now() });
   } else if (m.cmd === 'reset') {
     seen = new Map();
     requests = 0;

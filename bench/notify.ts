@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,12 +31,23 @@ import { connectionPorts, cpuMs, freePort, machineBusyMs } from './processes.ts'
  * the pg-boss jobs, and with --writer external writes the reports itself through a ReportService.
  *
  * Per window: reports written at a steady rate (open loop); deliveries/s; p50/p99/max of the delay
- * from "report accepted" (submit resolved in the writing process) to "receiver acknowledged" (wall
- * clock in the receivers' process), and p50/p99 from the moment the report was handed to submit; a
- * loss check (every notification the window wrote is delivered, and each was received exactly once
- * after de-duplication); duplicates dropped; CPU per delivery of each process, PostgreSQL's backends
- * included. A "backlog" window writes reports with no worker running, then starts the workers and
+ * from the moment the report was handed to submit (in the writing process) to "receiver
+ * acknowledged" (in the receivers' process), and p50/p99 of the writer's own wait (handed to submit →
+ * submit resolved); a loss check (every notification the window wrote is delivered, and each was
+ * received exactly once after de-duplication); duplicates dropped; CPU per delivery of each process,
+ * PostgreSQL's backends included; statements per report, counted at the drivers in the hub processes
+ * (bench/count-statements.ts). A "backlog" window writes reports with no worker running (one hub
+ * process: its writer alone, so statements and CPU per report written), then starts the workers and
  * measures how fast they drain it: the highest delivery rate, report writing excluded.
+ *
+ * ONE clock for every latency and rate: the kernel's monotonic clock, read in each process where the
+ * event happens (`now()` in notify-load.ts; `checkOneClock` checks at start that every spawned
+ * process reads the same one). pg-boss without a POST has no receiver: its delays are PostgreSQL's
+ * clock at both ends (the job's created_on → completed_on), and so is its rate. A latency below zero
+ * is a broken measurement: the benchmark stops instead of printing it. The delay is not measured from
+ * "accepted": the writer sees submit resolve only after the commit (and the ledger append) and once
+ * its event loop gets round to it, while a worker may already have delivered, so "accepted →
+ * acknowledged" can be negative with every clock right (the −128 / −21 ms printed on 7 December).
  *
  * Exits 0 when the benchmark ran (whether or not a target was met), 1 when it broke.
  */
@@ -56,7 +67,8 @@ const { values: args } = parseArgs({
   options: {
     db: { type: 'string', default: 'sqlite,postgres' },
     rates: { type: 'string', default: '1000,1500,2000,2500' },
-    seconds: { type: 'string', default: '10' },
+    // NOTIFY_BENCH_SECONDS: a short run without changing the command (e.g. 3 on a busy machine).
+    seconds: { type: 'string', default: process.env['NOTIFY_BENCH_SECONDS'] ?? '10' },
     agencies: { type: 'string', default: '4' },
     backlog: { type: 'string', default: '20000' },
     warmup: { type: 'string', default: '1000' },
@@ -81,7 +93,7 @@ if (args.help) {
   --db LIST              sqlite,postgres (default both; PostgreSQL at ${PG_URL}, or BENCH_DATABASE_URL)
   --rates LIST           steady offered rates, deliveries/s (reports/s × agencies)
                          (default 1000,1500,2000,2500)
-  --seconds N            length of each steady window (default 10)
+  --seconds N            length of each steady window (default 10, or NOTIFY_BENCH_SECONDS)
   --agencies N           agencies told of each report (default 4)
   --backlog N            notifications written before the workers start, to measure the maximum rate
                          (default 20000; 0 to skip)
@@ -177,6 +189,7 @@ class Receivers {
   count = () => this.#ask<Collected>('count');
   collect = () => this.#ask<Required<Collected>>('collect');
   reset = () => this.#ask<unknown>('reset');
+  clock = () => this.#ask<{ now: number }>('clock');
   cpuMs = () => cpuMs(this.child.pid!);
 }
 
@@ -196,12 +209,26 @@ interface Row {
   /** Reports/s × agencies the load generator actually wrote (steady windows). */
   writtenPerSecond: number | undefined;
   deliveriesPerSecond: number;
+  /**
+   * End to end: from the moment the report was handed to ReportService.submit (or pg-boss `insert`)
+   * to the receiver's acknowledgement, on the one clock (pg-boss without a POST: created_on →
+   * completed_on, PostgreSQL's clock at both ends).
+   */
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** From the moment the report was handed to ReportService.submit (or pg-boss `insert`). */
-  p50FromSubmitMs: number;
-  p99FromSubmitMs: number;
+  /** The writer's wait: handed to submit → submit resolved, in the writing process. */
+  acceptP50Ms: number;
+  acceptP99Ms: number;
+  /**
+   * Statements the hub processes sent per report (counted at the drivers). Steady windows: the hub
+   * processes as a whole, writing and delivering; backlog windows: the writer alone (worker off).
+   */
+  statements: StatementsPerReport | undefined;
+  /** Backlog windows: CPU of the writing hub process (worker off) per report written. */
+  writerCpuMsPerReport: number | undefined;
+  /** …and of the PostgreSQL backends serving it. */
+  writerPostgresCpuMsPerReport: number | undefined;
   duplicates: number;
   lost: number;
   workerCpuMsPerDelivery: number | undefined;
@@ -212,6 +239,94 @@ interface Row {
   receiversCpuMsPerDelivery: number | undefined;
   otherCores: number | undefined;
   loadAverage: string;
+}
+
+interface StatementCounts {
+  seq: number;
+  writes: number;
+  transactions: number;
+  reads: number;
+  byTable: Record<string, number>;
+}
+
+interface StatementsPerReport {
+  /** writes + transactions (BEGIN): what has to reach the disk. */
+  durable: number;
+  writes: number;
+  transactions: number;
+  reads: number;
+  /** Writes by kind and table ("insert reports", "with-insert reports", "update notifications"). */
+  byTable: Record<string, number>;
+}
+
+const ZERO_COUNTS: StatementCounts = { seq: 0, writes: 0, transactions: 0, reads: 0, byTable: {} };
+
+function addCounts(a: StatementCounts, b: StatementCounts): StatementCounts {
+  const byTable = { ...a.byTable };
+  for (const [k, n] of Object.entries(b.byTable)) byTable[k] = (byTable[k] ?? 0) + n;
+  return {
+    seq: 0,
+    writes: a.writes + b.writes,
+    transactions: a.transactions + b.transactions,
+    reads: a.reads + b.reads,
+    byTable,
+  };
+}
+
+function perReport(after: StatementCounts, before: StatementCounts, reports: number): StatementsPerReport {
+  const byTable: Record<string, number> = {};
+  for (const [k, n] of Object.entries(after.byTable)) {
+    const d = n - (before.byTable[k] ?? 0);
+    if (d > 0) byTable[k] = d / reports;
+  }
+  const writes = (after.writes - before.writes) / reports;
+  const transactions = (after.transactions - before.transactions) / reports;
+  return {
+    durable: writes + transactions,
+    writes,
+    transactions,
+    reads: (after.reads - before.reads) / reports,
+    byTable,
+  };
+}
+
+/**
+ * Durations (ms) sorted, after checking each: a latency below zero (or not a number) means the two
+ * ends were not read on one clock or not in causal order — a broken measurement. The benchmark
+ * stops rather than print it.
+ */
+function checkedDurations(what: string, values: number[]): number[] {
+  for (const v of values) {
+    if (!(v >= 0)) {
+      throw new Error(
+        `${what}: a latency of ${v} ms — negative or not a number, so the benchmark measured it wrongly; refusing to print it`,
+      );
+    }
+  }
+  return values.sort((a, b) => a - b);
+}
+
+/** A rate over a span of the one clock; a span that is not positive is a broken measurement. */
+function checkedRate(what: string, count: number, fromMs: number, toMs: number): number {
+  if (!(toMs > fromMs)) throw new Error(`${what}: a rate over ${toMs - fromMs} ms; refusing to print it`);
+  return count / ((toMs - fromMs) / 1000);
+}
+
+/**
+ * Every process that timestamps events reads the benchmark's one clock: its reading, asked over IPC,
+ * falls between this process's readings before and after asking. Fails otherwise.
+ */
+async function checkOneClock(name: string, ask: () => Promise<{ now: number }>): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    const before = now();
+    const { now: theirs } = await ask();
+    const after = now();
+    if (!(theirs >= before && theirs <= after)) {
+      throw new Error(
+        `${name} reads another clock: ${theirs} not within [${before}, ${after}] (ms, CLOCK_MONOTONIC)`,
+      );
+    }
+  }
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -323,42 +438,50 @@ async function awaitReceived(receivers: Receivers, expected: number, what: strin
 }
 
 interface Latencies {
-  /** From acceptance (submit resolved) to acknowledgement, sorted. */
+  /** From the moment the report was handed to submit to the acknowledgement, sorted. */
   sorted: number[];
-  /** From the moment the report was handed to ReportService.submit, sorted. */
-  fromSubmit: number[];
+  /** The writer's wait per report (handed to submit → resolved), sorted. */
+  accept: number[];
   firstAck: number;
   lastAck: number;
+  /** When the first report of the window was handed to submit. */
+  firstSubmitted: number;
 }
 
-/** Delays from acceptance to acknowledgement, per unique key received, matched by subject. */
+/**
+ * Delays per unique key received, matched by subject: submit → acknowledgement, and the writer's
+ * wait. All on the one clock; checked not to be negative.
+ */
 function latencies(
+  what: string,
   records: ReadonlyArray<[string, string, number]>,
   accepted: Map<string, Times>,
 ): Latencies {
   const out: number[] = [];
-  const fromSubmit: number[] = [];
   let firstAck = Number.POSITIVE_INFINITY;
   let lastAck = 0;
   for (const [, subject, at] of records) {
     const t = accepted.get(subject);
     if (t === undefined)
       throw new Error(`received a notification for ${subject}, which this window did not write`);
-    out.push(at - t[1]);
-    fromSubmit.push(at - t[0]);
+    out.push(at - t[0]);
     firstAck = Math.min(firstAck, at);
     lastAck = Math.max(lastAck, at);
   }
-  out.sort((a, b) => a - b);
-  fromSubmit.sort((a, b) => a - b);
-  return { sorted: out, fromSubmit, firstAck, lastAck };
+  let firstSubmitted = Number.POSITIVE_INFINITY;
+  const accept: number[] = [];
+  for (const [submitted, done] of accepted.values()) {
+    firstSubmitted = Math.min(firstSubmitted, submitted);
+    accept.push(done - submitted);
+  }
+  return {
+    sorted: checkedDurations(`${what}, submit → acknowledged`, out),
+    accept: checkedDurations(`${what}, submit → accepted`, accept),
+    firstAck,
+    lastAck,
+    firstSubmitted,
+  };
 }
-
-const firstAcceptance = (accepted: Map<string, Times>): number => {
-  let first = Number.POSITIVE_INFINITY;
-  for (const [, a] of accepted.values()) first = Math.min(first, a);
-  return first;
-};
 
 // ---------------------------------------------------------------------------------------------
 // The hub.
@@ -418,11 +541,14 @@ class HubProcess {
   readonly name: string;
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
+  /** Where bench/count-statements.ts writes this process's statement counts on SIGUSR2. */
+  readonly statementsFile: string;
   #answers: Array<(m: unknown) => void> = [];
 
-  private constructor(name: string, child: ChildProcess) {
+  private constructor(name: string, child: ChildProcess, statementsFile: string) {
     this.name = name;
     this.child = child;
+    this.statementsFile = statementsFile;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.on('message', (m) => this.#answers.shift()?.(m));
   }
@@ -434,10 +560,14 @@ class HubProcess {
   static async start(db: Record<string, string>, name: string, env: Record<string, string> = {}) {
     const port = await freePort();
     const logFile = join(tmp, `${name}.log`);
+    const statementsFile = join(tmp, `statements-${name}.json`);
     const fd = openSync(logFile, 'a');
     const child = spawn(
       process.execPath,
       [
+        // Counts the SQL statements the hub sends, at the drivers (as bench:login does).
+        '--import',
+        './bench/count-statements.ts',
         ...(args['cpu-prof']
           ? ['--cpu-prof', '--cpu-prof-dir', join(tmp, 'profiles'), '--cpu-prof-name', `${name}.cpuprofile`]
           : []),
@@ -448,13 +578,14 @@ class HubProcess {
           PATH: process.env['PATH'] ?? '',
           HOME: process.env['HOME'] ?? '',
           ...hubEnv(db, port),
+          BENCH_STATEMENTS_FILE: statementsFile,
           ...env,
         },
         stdio: ['ignore', fd, fd, 'ipc'],
       },
     );
     closeSync(fd);
-    const hub = new HubProcess(name, child);
+    const hub = new HubProcess(name, child, statementsFile);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`${name} not ready after 60 s; see ${logFile}`)),
@@ -469,7 +600,36 @@ class HubProcess {
       );
     });
     children.add(hub);
+    await checkOneClock(name, () => hub.clock());
     return hub;
+  }
+
+  /** This process's reading of the benchmark's clock. */
+  clock(): Promise<{ now: number }> {
+    return new Promise((resolve) => {
+      this.#answers.push((m) => resolve(m as { now: number }));
+      this.child.send({ cmd: 'clock' });
+    });
+  }
+
+  /** The statements this process has sent so far: asks it (SIGUSR2) to write them, then reads them. */
+  async statements(): Promise<StatementCounts> {
+    const read = (): StatementCounts | undefined => {
+      try {
+        return JSON.parse(readFileSync(this.statementsFile, 'utf8')) as StatementCounts;
+      } catch {
+        return undefined; // not written yet, or half written
+      }
+    };
+    const before = read()?.seq ?? 0;
+    this.child.kill('SIGUSR2');
+    const deadline = now() + 10_000;
+    for (;;) {
+      const c = read();
+      if (c && c.seq > before) return c;
+      if (now() > deadline) throw new Error(`${this.name} did not report its statement counts`);
+      await sleep(5);
+    }
   }
 
   /** Write reports in this process (ReportService, which nudges its worker). */
@@ -503,6 +663,10 @@ const startHubs = (
 ) => Promise.all(Array.from({ length: count }, (_, i) => HubProcess.start(db, `hub-${tag}-${i + 1}`, env)));
 
 const stopAll = (list: readonly HubProcess[]) => Promise.all(list.map((h) => h.stop()));
+
+/** The statements of several hub processes so far, added up. */
+const statementsOf = async (list: readonly HubProcess[]): Promise<StatementCounts> =>
+  (await Promise.all(list.map((h) => h.statements()))).reduce(addCounts, ZERO_COUNTS);
 
 /**
  * A fresh database (a PostgreSQL schema `bench_notify_<random>`, dropped at the end, or a SQLite file
@@ -638,15 +802,16 @@ async function benchHub(
       await receivers.reset();
       const account = `steady-${windowNo++}`;
       const n = Math.round((rate / AGENCIES) * seconds);
+      const st0 = await statementsOf(hubs);
       const s0 = await cpuSnapshot(measured());
       const la0 = la();
       const { accepted, seconds: wrote } = await write(account, n, rate / AGENCIES);
       await awaitReceived(receivers, n * AGENCIES, `${dbName} ${rate}/s`);
       const cpu = await cpuSince(s0, measured(), n * AGENCIES);
+      const st1 = await statementsOf(hubs);
       const got = await receivers.collect();
-      const lat = latencies(got.records, accepted);
+      const lat = latencies(`${dbName} ${rate}/s`, got.records, accepted);
       const lost = await check(account, got.records);
-      const firstAccepted = firstAcceptance(accepted);
       rows.push({
         system: 'govbridge hub',
         setup: `${hubSetup}, reports written ${args.writer === 'external' ? 'by the load generator' : `in the hub processes (${writerInFlight} at once in each)`}`,
@@ -656,12 +821,15 @@ async function benchHub(
         offeredPerSecond: rate,
         notifications: n * AGENCIES,
         writtenPerSecond: (n * AGENCIES) / wrote,
-        deliveriesPerSecond: got.unique / ((lat.lastAck - firstAccepted) / 1000),
+        deliveriesPerSecond: checkedRate(`${dbName} ${rate}/s`, got.unique, lat.firstSubmitted, lat.lastAck),
         p50Ms: percentile(lat.sorted, 50),
         p99Ms: percentile(lat.sorted, 99),
         maxMs: lat.sorted.at(-1) ?? Number.NaN,
-        p50FromSubmitMs: percentile(lat.fromSubmit, 50),
-        p99FromSubmitMs: percentile(lat.fromSubmit, 99),
+        acceptP50Ms: percentile(lat.accept, 50),
+        acceptP99Ms: percentile(lat.accept, 99),
+        statements: perReport(st1, st0, n),
+        writerCpuMsPerReport: undefined,
+        writerPostgresCpuMsPerReport: undefined,
         duplicates: got.duplicates,
         lost,
         ...cpu,
@@ -682,20 +850,31 @@ async function benchHub(
       const [writer] = await startHubs(fresh.env, 1, `${dbName}-backlog-writer`, {
         GOVBRIDGE_NOTIFICATION_WORKER: 'false',
       });
-      const { accepted: acceptedList } = await writer!.write({
+      // The report-writing side alone: this process writes and nothing else (its worker is off).
+      const wst0 = await writer!.statements();
+      const wcpu0 = cpuMs(writer!.pid);
+      const wpg0 = await backendCpu(postgres, [writer!.pid]);
+      const { accepted: acceptedList, seconds: writeSeconds } = await writer!.write({
         account,
         prefix: `${account}-`,
         count: n,
         perSecond: 1e9,
         inFlight: 16,
       });
+      const writerCpu = (cpuMs(writer!.pid) - wcpu0) / n;
+      let writerPg = 0;
+      for (const [pid, ms] of await backendCpu(postgres, [writer!.pid]))
+        writerPg += ms - (wpg0.get(pid) ?? 0);
+      const writeStatements = perReport(await writer!.statements(), wst0, n);
       const accepted = new Map(acceptedList);
       await writer!.stop();
-      log(`    backlog of ${n * AGENCIES} notifications written; starting the workers`);
+      log(
+        `    backlog of ${n * AGENCIES} notifications written (${f0(n / writeSeconds)} reports/s, 16 at once): per report ${fmtStatements(writeStatements)}; writer CPU ${f2(writerCpu)} ms${postgres ? `, its PostgreSQL backends ${f2(writerPg / n)} ms` : ''}; starting the workers`,
+      );
       hubs = await startHubs(fresh.env, processes, `${dbName}-backlog`);
       await awaitReceived(receivers, n * AGENCIES, `${dbName} backlog`);
       const got = await receivers.collect();
-      const lat = latencies(got.records, accepted);
+      const lat = latencies(`${dbName} backlog`, got.records, accepted);
       const lost = await fresh.check(account, got.records);
       rows.push({
         system: 'govbridge hub',
@@ -706,12 +885,15 @@ async function benchHub(
         offeredPerSecond: undefined,
         notifications: n * AGENCIES,
         writtenPerSecond: undefined,
-        deliveriesPerSecond: got.unique / ((lat.lastAck - lat.firstAck) / 1000),
+        deliveriesPerSecond: checkedRate(`${dbName} backlog`, got.unique, lat.firstAck, lat.lastAck),
         p50Ms: Number.NaN,
         p99Ms: Number.NaN,
         maxMs: Number.NaN,
-        p50FromSubmitMs: Number.NaN,
-        p99FromSubmitMs: Number.NaN,
+        acceptP50Ms: percentile(lat.accept, 50),
+        acceptP99Ms: percentile(lat.accept, 99),
+        statements: writeStatements,
+        writerCpuMsPerReport: writerCpu,
+        writerPostgresCpuMsPerReport: postgres ? writerPg / n : undefined,
         duplicates: got.duplicates,
         lost,
         workerCpuMsPerDelivery: undefined,
@@ -808,15 +990,26 @@ async function benchPgBoss(
     );
     return reportId;
   };
-  /** Jobs of a window: delays created → completed (none mode) and the loss check from pg-boss's table. */
+  /**
+   * Jobs of a window: delays created → completed (none mode) and the loss check from pg-boss's table.
+   * All on PostgreSQL's clock (created_on, started_on and completed_on are its now()): with no POST
+   * there is no receiver to timestamp the end, so both ends are the database's.
+   */
   async function jobs(
     tag: string,
     expected: number,
-  ): Promise<{ completed: number; sorted: number[]; first: number; last: number }> {
+  ): Promise<{ completed: number; sorted: number[]; created: number; first: number; last: number }> {
     const deadline = now() + DRAIN_LIMIT_MS;
     for (;;) {
-      const { rows } = await postgres.query<{ n: string; done: string; first: number; last: number }>(
+      const { rows } = await postgres.query<{
+        n: string;
+        done: string;
+        created: number;
+        first: number;
+        last: number;
+      }>(
         `SELECT count(*) AS n, count(*) FILTER (WHERE state = 'completed') AS done,
+                extract(epoch FROM min(created_on)) * 1000 AS created,
                 extract(epoch FROM min(started_on)) * 1000 AS first,
                 extract(epoch FROM max(completed_on)) * 1000 AS last
          FROM ${schema}.job WHERE name = $1 AND data->>'reportId' LIKE $2`,
@@ -831,7 +1024,11 @@ async function benchPgBoss(
         );
         return {
           completed: Number(r.done),
-          sorted: d.map((x) => Number(x.ms)).sort((a, b) => a - b),
+          sorted: checkedDurations(
+            `pg-boss ${tag}, created_on → completed_on`,
+            d.map((x) => Number(x.ms)),
+          ),
+          created: Number(r.created),
           first: Number(r.first),
           last: Number(r.last),
         };
@@ -866,15 +1063,23 @@ async function benchPgBoss(
       let lat: Latencies;
       let duplicates = 0;
       let lost = n * AGENCIES - done.completed;
+      // The writer's wait (insert → resolved) on the one clock in this process, whatever the mode.
+      const own = latencies(`pg-boss ${mode} ${rate}/s`, [], accepted);
       if (mode === 'none') {
-        lat = { sorted: done.sorted, fromSubmit: done.sorted, firstAck: done.first, lastAck: done.last };
+        // PostgreSQL's clock at both ends: delays and the rate (first job created → last completed).
+        lat = {
+          sorted: done.sorted,
+          accept: own.accept,
+          firstAck: done.first,
+          lastAck: done.last,
+          firstSubmitted: done.created,
+        };
       } else {
         const got = await receivers.collect();
-        lat = latencies(got.records, accepted);
+        lat = latencies(`pg-boss ${mode} ${rate}/s`, got.records, accepted);
         duplicates = got.duplicates;
         lost = Math.max(lost, n * AGENCIES - got.unique);
       }
-      const firstAccepted = firstAcceptance(accepted);
       rows.push({
         system,
         setup: bossSetup,
@@ -884,12 +1089,20 @@ async function benchPgBoss(
         offeredPerSecond: rate,
         notifications: n * AGENCIES,
         writtenPerSecond: (n * AGENCIES) / wrote,
-        deliveriesPerSecond: (n * AGENCIES - lost) / ((lat.lastAck - firstAccepted) / 1000),
+        deliveriesPerSecond: checkedRate(
+          `pg-boss ${mode} ${rate}/s`,
+          n * AGENCIES - lost,
+          lat.firstSubmitted,
+          lat.lastAck,
+        ),
         p50Ms: percentile(lat.sorted, 50),
         p99Ms: percentile(lat.sorted, 99),
         maxMs: lat.sorted.at(-1) ?? Number.NaN,
-        p50FromSubmitMs: percentile(lat.fromSubmit, 50),
-        p99FromSubmitMs: percentile(lat.fromSubmit, 99),
+        acceptP50Ms: percentile(lat.accept, 50),
+        acceptP99Ms: percentile(lat.accept, 99),
+        statements: undefined,
+        writerCpuMsPerReport: undefined,
+        writerPostgresCpuMsPerReport: undefined,
         duplicates,
         lost,
         ...cpu,
@@ -908,13 +1121,13 @@ async function benchPgBoss(
       workers = await startWorkers();
       if (mode !== 'none') await awaitReceived(receivers, n * AGENCIES, `pg-boss ${mode} backlog`);
       const done = await jobs(tag, n * AGENCIES);
-      let rate = done.completed / ((done.last - done.first) / 1000);
+      let rate = checkedRate(`pg-boss ${mode} backlog`, done.completed, done.first, done.last);
       let duplicates = 0;
       let lost = n * AGENCIES - done.completed;
       if (mode !== 'none') {
         const got = await receivers.collect();
-        const lat = latencies(got.records, accepted);
-        rate = got.unique / ((lat.lastAck - lat.firstAck) / 1000);
+        const lat = latencies(`pg-boss ${mode} backlog`, got.records, accepted);
+        rate = checkedRate(`pg-boss ${mode} backlog`, got.unique, lat.firstAck, lat.lastAck);
         duplicates = got.duplicates;
         lost = Math.max(lost, n * AGENCIES - got.unique);
       }
@@ -931,8 +1144,11 @@ async function benchPgBoss(
         p50Ms: Number.NaN,
         p99Ms: Number.NaN,
         maxMs: Number.NaN,
-        p50FromSubmitMs: Number.NaN,
-        p99FromSubmitMs: Number.NaN,
+        acceptP50Ms: Number.NaN,
+        acceptP99Ms: Number.NaN,
+        statements: undefined,
+        writerCpuMsPerReport: undefined,
+        writerPostgresCpuMsPerReport: undefined,
         duplicates,
         lost,
         workerCpuMsPerDelivery: undefined,
@@ -962,8 +1178,19 @@ const pgCpu = (r: Row): string =>
     ? '-'
     : `${f2(r.postgresCpuMsPerDelivery)} (${f2(r.postgresForWorkersCpuMsPerDelivery)} + ${f2(r.postgresCpuMsPerDelivery - (r.postgresForWorkersCpuMsPerDelivery ?? 0))})`;
 
+const f1 = (n: number | undefined): string => (n !== undefined && Number.isFinite(n) ? n.toFixed(1) : '-');
+
+function fmtStatements(s: StatementsPerReport | undefined): string {
+  if (!s) return '-';
+  const tables = Object.entries(s.byTable)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${f2(n)}`)
+    .join(', ');
+  return `${f2(s.durable)} durable statements (${f2(s.writes)} writes, ${f2(s.transactions)} transactions; ${f2(s.reads)} reads)${tables ? ` [${tables}]` : ''}`;
+}
+
 function fmt(r: Row): string {
-  return `${r.system} ${r.db} ×${r.processes} ${r.window}${r.offeredPerSecond ? ` @${r.offeredPerSecond}/s` : ''}: ${r.notifications} notifications, ${r.writtenPerSecond ? `written ${f0(r.writtenPerSecond)}/s, ` : ''}delivered ${f0(r.deliveriesPerSecond)}/s, p50 ${f0(r.p50Ms)} ms, p99 ${f0(r.p99Ms)} ms, max ${f0(r.maxMs)} ms, duplicates ${r.duplicates}, lost ${r.lost}, worker CPU ${f2(r.workerCpuMsPerDelivery)} ms/delivery, PostgreSQL ${pgCpu(r)}, loadgen ${f2(r.loadgenCpuMsPerDelivery)}, receivers ${f2(r.receiversCpuMsPerDelivery)}, other load ${f2(r.otherCores)} cores, load average ${r.loadAverage}`;
+  return `${r.system} ${r.db} ×${r.processes} ${r.window}${r.offeredPerSecond ? ` @${r.offeredPerSecond}/s` : ''}: ${r.notifications} notifications, ${r.writtenPerSecond ? `written ${f0(r.writtenPerSecond)}/s, ` : ''}delivered ${f0(r.deliveriesPerSecond)}/s, from submit to acknowledged p50 ${f0(r.p50Ms)} ms, p99 ${f0(r.p99Ms)} ms, max ${f0(r.maxMs)} ms; writer's wait p50 ${f0(r.acceptP50Ms)} / p99 ${f0(r.acceptP99Ms)} ms; per report ${fmtStatements(r.statements)}${r.writerCpuMsPerReport !== undefined ? `, writer CPU ${f2(r.writerCpuMsPerReport)} ms + PostgreSQL ${f2(r.writerPostgresCpuMsPerReport)} ms` : ''}; duplicates ${r.duplicates}, lost ${r.lost}, worker CPU ${f2(r.workerCpuMsPerDelivery)} ms/delivery, PostgreSQL ${pgCpu(r)}, loadgen ${f2(r.loadgenCpuMsPerDelivery)}, receivers ${f2(r.receiversCpuMsPerDelivery)}, other load ${f2(r.otherCores)} cores, load average ${r.loadAverage}`;
 }
 
 function table(rows: readonly Row[]): string {
@@ -977,10 +1204,12 @@ function table(rows: readonly Row[]): string {
     'notifications',
     'written /s',
     'delivered /s',
-    'p50 ms',
+    'p50 ms submit → acknowledged',
     'p99 ms',
     'max ms',
-    'p50 / p99 ms from submit',
+    "p50 / p99 ms writer's wait (submit → accepted)",
+    'durable statements per report (hub processes; backlog: the writer alone)',
+    'writer CPU ms per report (+ PostgreSQL)',
     'duplicates',
     'lost',
     'hub / worker CPU ms/delivery',
@@ -1003,7 +1232,11 @@ function table(rows: readonly Row[]): string {
     f0(r.p50Ms),
     f0(r.p99Ms),
     f0(r.maxMs),
-    `${f0(r.p50FromSubmitMs)} / ${f0(r.p99FromSubmitMs)}`,
+    `${f0(r.acceptP50Ms)} / ${f0(r.acceptP99Ms)}`,
+    r.statements ? `${f1(r.statements.durable)} (${f1(r.statements.reads)} reads)` : '-',
+    r.writerCpuMsPerReport !== undefined
+      ? `${f2(r.writerCpuMsPerReport)}${r.writerPostgresCpuMsPerReport !== undefined ? ` + ${f2(r.writerPostgresCpuMsPerReport)}` : ''}`
+      : '-',
     String(r.duplicates),
     String(r.lost),
     f2(r.workerCpuMsPerDelivery),
@@ -1028,6 +1261,7 @@ async function main(): Promise<void> {
   );
   const agencies = await makeAgencies();
   const receivers = await Receivers.start(AGENCIES);
+  await checkOneClock('the receivers', receivers.clock);
   let postgres: pg.Client | undefined;
   const rows: Row[] = [];
   try {
@@ -1061,7 +1295,7 @@ async function main(): Promise<void> {
         r.window === 'steady' &&
         r.writtenPerSecond! >= r.offeredPerSecond! * 0.98 &&
         r.deliveriesPerSecond >= r.offeredPerSecond! * 0.98 &&
-        Math.max(r.p99Ms, r.p99FromSubmitMs) < TARGETS.p99Ms &&
+        r.p99Ms < TARGETS.p99Ms &&
         r.lost === 0,
     );
     const drain = mine.find((r) => r.window === 'backlog');
@@ -1075,11 +1309,10 @@ async function main(): Promise<void> {
   )) {
     const ok = r.offeredPerSecond! >= TARGETS.deliveriesPerSecond;
     if (!ok) continue;
-    // The delay is judged from the moment the report was handed to submit: "accepted" (submit
-    // resolved) can come after the delivery when the writer is slow to get back (ledger append).
-    const p99 = Math.max(r.p99Ms, r.p99FromSubmitMs);
+    // The delay is judged from the moment the report was handed to submit (see the top comment).
+    const p99 = r.p99Ms;
     log(
-      `target ≥ ${TARGETS.deliveriesPerSecond}/s with p99 < ${TARGETS.p99Ms} ms and no loss (PostgreSQL, ${r.processes} processes, offered ${r.offeredPerSecond}/s): delivered ${f0(r.deliveriesPerSecond)}/s, p99 ${f0(r.p99Ms)} ms from acceptance, ${f0(r.p99FromSubmitMs)} ms from submit, lost ${r.lost} → ${r.deliveriesPerSecond >= TARGETS.deliveriesPerSecond * 0.98 && p99 < TARGETS.p99Ms && r.lost === 0 ? 'MET' : 'MISSED'}`,
+      `target ≥ ${TARGETS.deliveriesPerSecond}/s with p99 < ${TARGETS.p99Ms} ms and no loss (PostgreSQL, ${r.processes} processes, offered ${r.offeredPerSecond}/s): delivered ${f0(r.deliveriesPerSecond)}/s, p99 ${f0(r.p99Ms)} ms from submit to acknowledged, lost ${r.lost} → ${r.deliveriesPerSecond >= TARGETS.deliveriesPerSecond * 0.98 && p99 < TARGETS.p99Ms && r.lost === 0 ? 'MET' : 'MISSED'}`,
     );
   }
   if (args['cpu-prof']) log(`CPU profiles: ${join(tmp, 'profiles')}`);
