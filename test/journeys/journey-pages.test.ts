@@ -140,14 +140,14 @@ test('having a baby: second child, married parents, Singapore → Baby Bonus S$1
     page.html,
     /href="\/life-events\/journeys\/[0-9a-f-]+\/questions\/lives_in_uk\?return=journey"/,
   );
-  assert.match(text(page.html), /Progress: 0 done, 12 to do, 3 overdue\./);
+  assert.match(text(page.html), /Progress: 0 done, 15 to do, 5 overdue\./);
 
   // Mark done → Done, and the progress moves.
   const marked = await submit(b, page, '/steps', { step: 'sg.register_birth', done: 'yes' });
   assert.equal(marked.status, 200);
   assert.match(step(marked.html, 'sg.register_birth'), /Done/);
   assert.doesNotMatch(step(marked.html, 'sg.register_birth'), /Overdue/);
-  assert.match(text(marked.html), /Progress: 1 done, 12 to do, 2 overdue\./);
+  assert.match(text(marked.html), /Progress: 1 done, 15 to do, 4 overdue\./);
   // …and back to not done.
   const forms = [...marked.html.matchAll(/<form[^>]*action="([^"]*\/steps)"[\s\S]*?<\/form>/g)];
   const registerForm = forms.find((f) => f[0].includes('value="sg.register_birth"'));
@@ -157,7 +157,7 @@ test('having a baby: second child, married parents, Singapore → Baby Bonus S$1
   // The journey is saved: it is listed with its progress, and resumes.
   const list = await get(b, '/life-events');
   assert.match(text(list.html), /Your journeys/);
-  assert.match(text(list.html), /Having a baby, 1 March 2025 1 done, 12 to do, 2 overdue/);
+  assert.match(text(list.html), /Having a baby, 1 March 2025 1 done, 15 to do, 4 overdue/);
   const resumed = await get(b, new URL(page.url).pathname);
   assert.match(step(resumed.html, 'sg.register_birth'), /Done/);
 
