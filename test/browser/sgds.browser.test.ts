@@ -19,6 +19,7 @@ import { Journey } from './journey.ts';
  *    state, consent, the form_post page, the error page oidc-provider renders (an unknown
  *    request_uri), the logout confirmation and the signed-out page (when it names the service;
  *    after signing out of everything it does not, and is the hub's neutral GOV.UK page);
+ *  - the same relying party's login when Singpass is down: the outage page and its retry;
  *  - the UK demo's consent page: GOV.UK header, crown and Crown copyright, no masthead.
  *
  * Every page is also checked by Journey.check() (axe WCAG 2.2 AA, no console error or failed asset,
@@ -237,6 +238,38 @@ describe(`each country's design on the sign-in pages, in Chromium (${testDialect
       await j.goto(`${hub.url}/logout/success?client_id=${encodeURIComponent(rp.clientId)}`);
       await j.check('signed out of the Singapore service', { heading: 'You have signed out' });
       await expectSgds(page, 'signed out of the Singapore service');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("Singpass down during a Singapore relying party's login: the outage page and its retry in SGDS", async () => {
+    const context = await watchedContext();
+    try {
+      const j = await Journey.open(context);
+      const { page } = j;
+      const pushed = await rp.par(
+        rp.authorizationParams(TestRp.pkce(), { idp_hint: 'singpass', login_hint: 'sg-citizen-mid:down' }),
+      );
+      assert.ok(pushed.requestUri, `PAR: ${pushed.status} ${pushed.text}`);
+      await j.goto(rp.authorizeUrl(pushed.requestUri));
+      // The scheme's callback fails before the route knows the service: the design comes from the
+      // interaction (sign-in-routes.ts rememberDesign).
+      assert.match(page.url(), /\/interaction\/[^/]+\/callback\/singpass/);
+      await j.check('outage page (Singapore service)', {
+        status: 503,
+        heading: 'Sorry, the service is unavailable',
+      });
+      await expectSgds(page, 'outage page');
+      await j.clickTo(
+        page.getByRole('link', { name: 'Try again' }),
+        /\/interaction\/[^/]+\/callback\/singpass/,
+      );
+      await j.check('outage page after a retry', {
+        status: 503,
+        heading: 'Sorry, the service is unavailable',
+      });
+      await expectSgds(page, 'outage page after a retry');
     } finally {
       await context.close();
     }
