@@ -1,7 +1,8 @@
 import { calculateJwkThumbprint } from 'jose';
+import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { type Clock, GovbridgeError, systemClock } from '../kernel/index.ts';
-import type { Storage } from '../storage/index.ts';
+import type { AgencyTable, Storage } from '../storage/index.ts';
 import type { Agency, EventTypes, Subscription } from './types.ts';
 
 export interface AgencyRegistryOptions {
@@ -183,16 +184,30 @@ export class AgencyRegistry {
     return this.#load(undefined);
   }
 
-  /** Agencies subscribed to an event type, active ones only, with what each is entitled to. */
+  /**
+   * Agencies subscribed to an event type, active ones only, with what each is entitled to; each
+   * agency's `subscriptions` holds that event type's only. One query (it runs for every report and
+   * every "Check before you send" page), read fresh each time: a suspension or a narrowed
+   * entitlement applies to the next report, in every process.
+   */
   async subscribersOf(eventType: string): Promise<Array<{ agency: Agency; attributes: readonly string[] }>> {
-    const agencies = await this.list();
-    const out: Array<{ agency: Agency; attributes: readonly string[] }> = [];
-    for (const agency of agencies) {
-      if (agency.status !== 'active') continue;
-      const sub = agency.subscriptions.find((s) => s.eventType === eventType);
-      if (sub) out.push({ agency, attributes: sub.attributes });
-    }
-    return out;
+    const rows = await this.#o.storage.db
+      .selectFrom('agencies')
+      .innerJoin('agency_subscriptions', 'agency_subscriptions.agency_id', 'agencies.agency_id')
+      .selectAll('agencies')
+      .select('agency_subscriptions.attributes')
+      .where('agency_subscriptions.event_type', '=', eventType)
+      .where('agencies.status', '=', 'active')
+      .orderBy('agencies.country')
+      .orderBy('agencies.agency_id')
+      .execute();
+    return rows.map((r) => {
+      const attributes = JSON.parse(r.attributes) as string[];
+      return {
+        agency: { ...agencyFromRow(r), subscriptions: [{ eventType, attributes }] },
+        attributes,
+      };
+    });
   }
 
   /** Suspend (offer nothing new) or resume an agency. */
@@ -223,15 +238,7 @@ export class AgencyRegistry {
       .orderBy('event_type')
       .execute();
     return rows.map((r) => ({
-      agencyId: r.agency_id,
-      name: r.name,
-      country: r.country as 'GB' | 'SG',
-      website: r.website,
-      environment: r.environment,
-      endpoint: r.endpoint,
-      encryptionJwk: JSON.parse(r.encryption_jwk) as Agency['encryptionJwk'],
-      maxAttempts: r.max_attempts,
-      status: r.status as Agency['status'],
+      ...agencyFromRow(r),
       subscriptions: subs
         .filter((s) => s.agency_id === r.agency_id)
         .map(
@@ -242,6 +249,20 @@ export class AgencyRegistry {
         ),
     }));
   }
+}
+
+function agencyFromRow(r: Selectable<AgencyTable>): Omit<Agency, 'subscriptions'> {
+  return {
+    agencyId: r.agency_id,
+    name: r.name,
+    country: r.country as 'GB' | 'SG',
+    website: r.website,
+    environment: r.environment,
+    endpoint: r.endpoint,
+    encryptionJwk: JSON.parse(r.encryption_jwk) as Agency['encryptionJwk'],
+    maxAttempts: r.max_attempts,
+    status: r.status as Agency['status'],
+  };
 }
 
 function invalid(problems: string[]): GovbridgeError {

@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync } from 'node:crypto';
+import { sql } from 'kysely';
 import { type Clock, GovbridgeError, randomId, seal, systemClock, unseal } from '../kernel/index.ts';
 import { appendMissing, type Ledger, type ReleaseRecord, type RepairLog } from '../ledger/index.ts';
 import type { Storage } from '../storage/index.ts';
@@ -135,12 +136,10 @@ export class ReportService {
       throw new GovbridgeError('bad_request', 'Invalid submission key');
     }
     this.#validate(input);
-    const existing = await this.#bySubmission(input.accountId, input.submissionKey);
-    if (existing) return { reportId: existing, created: false };
     const contentKey = this.#contentKey(input);
     const windowStart = this.#clock.now().getTime() - this.#window;
-    const same = await this.#byContent(contentKey, windowStart);
-    if (same) return { reportId: same, created: false };
+    // No read before the write: the unique indexes (submission key, content key) decide whether this
+    // is a new report (see #write); a retry is looked up only when the write inserted nothing.
     // Each agency's attempt limit, from the same read of the registry as the plan.
     const limits = new Map<string, number>();
     const plan = (await this.#plan(input.eventType, input.fields, limits)).filter(
@@ -149,6 +148,9 @@ export class ReportService {
         (input.agencies === undefined || input.agencies.includes(p.agency.agencyId)),
     );
     if (plan.length === 0) {
+      // A retry of a report sent before the registry changed is still that report.
+      const first = await this.#winner(input.accountId, input.submissionKey, contentKey, windowStart);
+      if (first) return { reportId: first, created: false };
       throw new GovbridgeError('conflict', 'No agency is registered to be told about this event', {
         status: 409,
       });
@@ -160,7 +162,7 @@ export class ReportService {
       occurredOn: input.occurredOn,
       fields: input.fields,
     };
-    const rows = plan.map((p) => {
+    const rows: NotificationRow[] = plan.map((p) => {
       const notificationId = `ntf_${randomId(16)}`;
       const attributes = Object.fromEntries(p.attributes.map((a) => [a, input.fields[a]]));
       return {
@@ -191,44 +193,49 @@ export class ReportService {
             : null,
       };
     });
-    try {
-      await this.#o.storage.transaction(async (tx) => {
-        // A report of the same content older than the window no longer holds the key.
-        await tx
-          .updateTable('reports')
-          .set({ content_key: null })
-          .where('content_key', '=', contentKey)
-          .where('created_at', '<', windowStart)
-          .execute();
-        await tx
-          .insertInto('reports')
-          .values({
-            report_id: reportId,
-            account_id: input.accountId,
-            journey_id: input.journeyId ?? null,
-            event_type: input.eventType,
-            occurred_on: input.occurredOn,
-            payload_sealed: seal(this.#o.kek, JSON.stringify(report), `report:${reportId}`),
-            submission_key: input.submissionKey,
-            created_at: now,
-            content_key: contentKey,
-          })
-          .execute();
-        await tx.insertInto('notifications').values(rows).execute();
-      });
-    } catch (err) {
-      // Two submissions with one key, or of one content, raced: a unique constraint let one
-      // through (the other waited for it to commit, then failed); return it.
-      let winner: string | undefined;
+    const reportRow = {
+      report_id: reportId,
+      account_id: input.accountId,
+      journey_id: input.journeyId ?? null,
+      event_type: input.eventType,
+      occurred_on: input.occurredOn,
+      payload_sealed: seal(this.#o.kek, JSON.stringify(report), `report:${reportId}`),
+      submission_key: input.submissionKey,
+      created_at: now,
+      content_key: contentKey,
+    };
+    for (let attempt = 1; ; attempt++) {
+      let written: boolean;
       try {
-        winner =
-          (await this.#bySubmission(input.accountId, input.submissionKey)) ??
-          (await this.#byContent(contentKey, windowStart));
-      } catch {
-        // The database is away: the first error says why.
+        written = await this.#write(reportRow, rows);
+      } catch (err) {
+        // The database is away (or refused): if the report was committed after all, return it.
+        let winner: string | undefined;
+        try {
+          winner = await this.#winner(input.accountId, input.submissionKey, contentKey, windowStart);
+        } catch {
+          // The database is away: the first error says why.
+        }
+        if (winner) return { reportId: winner, created: false };
+        throw err;
       }
+      if (written) break;
+      // A unique index held: the same submission key, or the same content, is there already — a
+      // retry, or two submissions racing (the other committed first; this one waited for it).
+      const winner = await this.#winner(input.accountId, input.submissionKey, contentKey, windowStart);
       if (winner) return { reportId: winner, created: false };
-      throw err;
+      if (attempt >= 3) {
+        throw new GovbridgeError('conflict', 'The report could not be written; send it again', {
+          status: 409,
+        });
+      }
+      // The content key is held by a report older than the window: it no longer holds the key.
+      await this.#o.storage.db
+        .updateTable('reports')
+        .set({ content_key: null })
+        .where('content_key', '=', contentKey)
+        .where('created_at', '<', windowStart)
+        .execute();
     }
     this.#o.onSubmitted?.();
     // Each notification is a release of the citizen's data to an agency: into the transparency
@@ -291,6 +298,67 @@ export class ReportService {
     return (
       JSON.parse(unseal(this.#o.kek, row.payload_sealed, `report:${reportId}`)) as { fields: ReportFields }
     ).fields;
+  }
+
+  /**
+   * The report and its notifications, committed together or not at all; false (nothing written)
+   * when a unique index of `reports` already holds its submission key or content key.
+   * PostgreSQL: ONE statement (the report inserted in a WITH, the notifications from what it
+   * returned), its own transaction — no BEGIN/COMMIT round trips. SQLite cannot insert inside WITH:
+   * one transaction of two inserts (in process, no round trips to save).
+   */
+  async #write(report: ReportRow, rows: readonly NotificationRow[]): Promise<boolean> {
+    const storage = this.#o.storage;
+    if (writesInsideWith(storage)) {
+      const values = sql.join(
+        rows.map(
+          (r) =>
+            sql`(${r.notification_id}, ${r.agency_id}, ${r.event_type}, ${r.attributes}, ${r.payload_sealed}, ${r.attempt_limit}::integer, ${r.created_at}::bigint, ${r.decisions}, ${r.withheld})`,
+        ),
+      );
+      const result = await sql<{ notification_id: string }>`
+        WITH report AS (
+          INSERT INTO reports (report_id, account_id, journey_id, event_type, occurred_on,
+                               payload_sealed, submission_key, created_at, content_key)
+          VALUES (${report.report_id}, ${report.account_id}, ${report.journey_id}, ${report.event_type},
+                  ${report.occurred_on}, ${report.payload_sealed}, ${report.submission_key},
+                  ${report.created_at}::bigint, ${report.content_key})
+          ON CONFLICT DO NOTHING
+          RETURNING report_id
+        )
+        INSERT INTO notifications (notification_id, report_id, agency_id, event_type, attributes,
+                                   payload_sealed, state, attempts, attempt_limit, next_attempt_at,
+                                   created_at, updated_at, decisions, withheld)
+        SELECT n.notification_id, report.report_id, n.agency_id, n.event_type, n.attributes,
+               n.payload_sealed, 'pending', 0, n.attempt_limit, n.at, n.at, n.at, n.decisions, n.withheld
+        FROM report
+        CROSS JOIN (VALUES ${values})
+          AS n (notification_id, agency_id, event_type, attributes, payload_sealed, attempt_limit, at,
+                decisions, withheld)
+        RETURNING notification_id`.execute(storage.db);
+      return result.rows.length === rows.length && rows.length > 0;
+    }
+    return storage.transaction(async (tx) => {
+      const inserted = await tx
+        .insertInto('reports')
+        .values(report)
+        .onConflict((oc) => oc.doNothing())
+        .returning('report_id')
+        .executeTakeFirst();
+      if (!inserted) return false;
+      await tx.insertInto('notifications').values(rows).execute();
+      return true;
+    });
+  }
+
+  /** The report a retry or a racing submission should get: same submission key, else same content. */
+  async #winner(
+    accountId: string,
+    submissionKey: string,
+    contentKey: string,
+    since: number,
+  ): Promise<string | undefined> {
+    return (await this.#bySubmission(accountId, submissionKey)) ?? (await this.#byContent(contentKey, since));
   }
 
   #validate(input: Omit<ReportInput, 'accountId'>): void {
@@ -442,6 +510,47 @@ export class ReportService {
         })),
     }));
   }
+}
+
+interface ReportRow {
+  report_id: string;
+  account_id: string;
+  journey_id: string | null;
+  event_type: string;
+  occurred_on: string;
+  payload_sealed: string;
+  submission_key: string;
+  created_at: number;
+  content_key: string;
+}
+
+interface NotificationRow {
+  notification_id: string;
+  report_id: string;
+  agency_id: string;
+  event_type: string;
+  attributes: string;
+  payload_sealed: string;
+  state: string;
+  attempts: number;
+  attempt_limit: number;
+  next_attempt_at: number;
+  claim_token: null;
+  last_status: null;
+  last_error: null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: null;
+  decisions: string;
+  withheld: string | null;
+}
+
+/**
+ * The database runs an INSERT inside WITH as one statement (a data-modifying CTE: PostgreSQL; SQLite
+ * cannot). A storage capability src/storage does not name yet, so it is named here, in one place.
+ */
+function writesInsideWith(storage: Storage): boolean {
+  return storage.capabilities.dialect === 'postgres';
 }
 
 function canonicalText(value: string): string {
