@@ -93,6 +93,13 @@ describe(`a Singapore relying party's sign-in in Chinese, and ui_locales, in Chr
       // The page offers Singapore's languages, never Welsh.
       assert.equal(await page.locator('a[hreflang="cy"]').count(), 0);
 
+      // A failed step of this login (a callback Singpass never sent) shows its error page in the
+      // relying party's languages too, not in the Welsh the browser asks for.
+      await j.goto(`${chooserUrl}/callback/singpass?state=not-ours&code=x`);
+      assert.equal(await page.getAttribute('html', 'lang'), 'zh-Hans', 'error page of the login');
+      assert.equal(await page.locator('a[hreflang="cy"]').count(), 0);
+      await j.goto(chooserUrl);
+
       await j.clickTo(page.getByRole('button', { name: zh('signIn.chooser.continue') }), /\/scheme$/);
       await j.check('scheme chooser with an error, in Chinese', {
         status: 400,

@@ -240,6 +240,7 @@ async function rememberDesign(login: LoginService, req: FastifyRequest, reply: F
   if (req.design) return;
   try {
     const view = await login.describe(req.raw, reply.raw);
+    req.useLanguagesOf({ country: view.client.country, uiLocales: view.uiLocales });
     req.design = decideDesign({ clientCountry: view.client.country });
   } catch {
     // No interaction (expired, finished, not this browser's): the error page keeps the default design.
