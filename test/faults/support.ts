@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signIn, startJourney, verify } from '../reports/support.ts';
+import { send, signIn, startJourney, verify } from '../reports/support.ts';
 import { getPage, submitPage, type TestPage } from '../support/http.ts';
 import type { TestHub } from '../support/hub.ts';
 import type { TestRp } from '../support/rp.ts';
