@@ -134,7 +134,8 @@ export function confirmedReportId(sent: TestPage): string | undefined {
 /** Sign in, start a journey, verify with Singpass, tell two agencies, send: the report's id. */
 export async function sendReport(hubUrl: string, n: number): Promise<string> {
   const { b, check } = await prepareReport(hubUrl, n);
-  const sent = await submitPage(b, check, '/tell/confirm', {});
+  // As a browser sends it: the agencies ticked on the check page (all of them), with the hidden fields.
+  const sent = await send(b, check);
   // The 303 to the report's page is what tells the citizen it was sent (even if that page then fails).
   const reportId = confirmedReportId(sent);
   if (!reportId) throw new Error(`confirm answered ${sent.status} at ${sent.url}`);
