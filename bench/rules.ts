@@ -44,6 +44,8 @@ import type { Facts, FactValue } from '../src/rules/index.ts';
  *   BENCH_RULES_CLI_FORMATS  (c)'s input formats (default jsonl,csv)
  *   BENCH_RULES_CLI_THREADS  (c)'s runs per file: auto (the command's default), or a --threads value
  *                            (default auto,1: worker threads, then the single-thread path)
+ *   BENCH_RULES_FILES_DIR    keep (c)'s input files in this directory and reuse them when they are
+ *                            there already (for profiling the command on the same input)
  */
 
 const CITIZENS = Number(process.env['BENCH_RULES_CITIZENS'] ?? 1_000_000);
@@ -241,13 +243,14 @@ for (const share of PARTS.has('bulk') ? [0, 0.05] : []) {
 // (c) the bulk command end to end, on files of CITIZENS rows
 if (PARTS.has('cli')) {
   unknownShare = 0.05;
-  const dir = mkdtempSync(join(tmpdir(), 'govbridge-bench-rules-'));
+  const keepDir = process.env['BENCH_RULES_FILES_DIR'];
+  const dir = keepDir ?? mkdtempSync(join(tmpdir(), 'govbridge-bench-rules-'));
   try {
     for (const format of CLI_FORMATS) {
       if (format !== 'jsonl' && format !== 'csv') throw new Error(`unknown format ${format}`);
-      const file = join(dir, `citizens.${format}`);
+      const file = join(dir, keepDir ? `citizens-${event.id}-${CITIZENS}.${format}` : `citizens.${format}`);
       const w0 = performance.now();
-      await writeCitizens(file, format, CITIZENS);
+      if (!keepDir || !existsSync(file)) await writeCitizens(file, format, CITIZENS);
       process.stdout.write(
         `(c) ${format}: ${CITIZENS.toLocaleString('en-GB')} rows, ${mb(statSync(file).size)}, written in ${((performance.now() - w0) / 1000).toFixed(1)} s\n`,
       );
@@ -264,10 +267,10 @@ if (PARTS.has('cli')) {
           process.exitCode = 1;
         }
       }
-      rmSync(file, { force: true });
+      if (!keepDir) rmSync(file, { force: true });
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!keepDir) rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -18,8 +18,12 @@ import type { ChunkOptions } from './life-events-rows.ts';
 export const CHUNKS_PER_WORKER = 3;
 /** Room for a chunk in a slot (chunks aim at 256 KiB; a longer line or record makes a longer one). */
 const SLOT_INPUT = 1 << 19;
-/** Room for a chunk's output in a slot (2,000 rows of about 850 bytes; more with --explain). */
-const SLOT_OUTPUT = 1 << 21;
+/**
+ * Room for a chunk's output in a slot: 2,000 rows of up to about 2 KB (an 18-service event writes
+ * about 1,670 bytes a row); more with --explain. Output that does not fit is joined and encoded into
+ * a buffer of its own, which on 2 MiB slots was every CSV chunk of such an event (GC and copying).
+ */
+const SLOT_OUTPUT = 1 << 22;
 
 export interface WorkerSetup {
   readonly catalogueDir: string;

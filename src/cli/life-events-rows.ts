@@ -6,6 +6,7 @@ import {
   evaluateJourney,
   evaluateMany,
   type Fact,
+  isSharedResult,
   prepareCitizenFacts,
 } from '../life-events/index.ts';
 import { type Facts, type FactValue, isIsoDate } from '../rules/index.ts';
@@ -387,6 +388,8 @@ class ResultFormatter {
   readonly #event: string;
   readonly #quoted = new Map<string, string>();
   readonly #amountTail = new Map<string, string>();
+  /** A shared decision's JSON (`isSharedResult`): most of a row's services are one of these. */
+  readonly #fragments = new WeakMap<BulkServiceResult, string>();
 
   constructor(event: string) {
     this.#event = JSON.stringify(event);
@@ -398,41 +401,51 @@ class ResultFormatter {
     explanation: readonly string[] | undefined,
   ): string {
     let questions = '';
-    const asked: string[] = [];
+    let asked: string[] | null = null;
     let out = `{"id":${JSON.stringify(row.id)},"event":${this.#event},"eventDate":"${row.eventDate}","services":[`;
     for (let i = 0; i < decisions.length; i++) {
       const d = decisions[i]!;
-      out += `${i === 0 ? '' : ','}{"id":${this.#quote(d.serviceId)},"eligibility":"${d.eligibility}"`;
-      if (d.missing.length > 0) {
-        out += ',"missing":[';
-        for (let j = 0; j < d.missing.length; j++) {
-          const f = d.missing[j]!;
-          const q = this.#quote(f);
-          out += j === 0 ? q : `,${q}`;
-          if (!asked.includes(f)) {
-            questions += asked.length === 0 ? q : `,${q}`;
-            asked.push(f);
-          }
-        }
-        out += ']';
+      if (i > 0) out += ',';
+      out += this.#fragment(d);
+      for (let j = 0; j < d.missing.length; j++) {
+        const f = d.missing[j]!;
+        if (asked === null) asked = [];
+        else if (asked.includes(f)) continue;
+        const q = this.#quote(f);
+        questions += asked.length === 0 ? q : `,${q}`;
+        asked.push(f);
       }
-      if (d.rulesFrom !== undefined) out += `,"rulesFrom":"${d.rulesFrom}"`;
-      if (d.deadline?.status === 'known') out += `,"deadline":"${d.deadline.date}"`;
-      if (d.amount?.status === 'known') {
-        const { value, currency, period } = d.amount;
-        const key = `${currency} ${period}`;
-        let tail = this.#amountTail.get(key);
-        if (tail === undefined) {
-          tail = `,"currency":${JSON.stringify(currency)},"period":${JSON.stringify(period)}}`;
-          this.#amountTail.set(key, tail);
-        }
-        out += `,"amount":{"value":${Number.isFinite(value) ? String(value) : 'null'}${tail}`;
-      }
-      out += '}';
     }
     out += `],"questions":[${questions}]`;
     if (explanation) out += `,"explanation":${JSON.stringify(explanation)}`;
     return `${out}}`;
+  }
+
+  #fragment(d: BulkServiceResult): string {
+    let out = this.#fragments.get(d);
+    if (out !== undefined) return out;
+    out = `{"id":${this.#quote(d.serviceId)},"eligibility":"${d.eligibility}"`;
+    if (d.missing.length > 0) {
+      out += ',"missing":[';
+      for (let j = 0; j < d.missing.length; j++)
+        out += j === 0 ? this.#quote(d.missing[j]!) : `,${this.#quote(d.missing[j]!)}`;
+      out += ']';
+    }
+    if (d.rulesFrom !== undefined) out += `,"rulesFrom":"${d.rulesFrom}"`;
+    if (d.deadline?.status === 'known') out += `,"deadline":"${d.deadline.date}"`;
+    if (d.amount?.status === 'known') {
+      const { value, currency, period } = d.amount;
+      const key = `${currency} ${period}`;
+      let tail = this.#amountTail.get(key);
+      if (tail === undefined) {
+        tail = `,"currency":${JSON.stringify(currency)},"period":${JSON.stringify(period)}}`;
+        this.#amountTail.set(key, tail);
+      }
+      out += `,"amount":{"value":${Number.isFinite(value) ? String(value) : 'null'}${tail}`;
+    }
+    out += '}';
+    if (isSharedResult(d)) this.#fragments.set(d, out);
+    return out;
   }
 
   #quote(id: string): string {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type AppContext, openContext } from '../app/index.ts';
+import type { AppContext } from '../app/index.ts';
 import { configurationReference, loadConfig } from '../config/index.ts';
 import { isGovbridgeError } from '../kernel/index.ts';
 import { LEDGER_USAGE, ledgerCommand } from './ledger-command.ts';
@@ -46,9 +46,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'life-events') return lifeEventsCommand(sub, rest);
   // The ledger opens the context itself: verify-receipt needs no configuration or database.
-  if (command === 'ledger') return ledgerCommand(sub, rest, async () => openContext(loadConfig()));
+  if (command === 'ledger') return ledgerCommand(sub, rest, async () => (await open())(loadConfig()));
   const config = loadConfig();
-  const ctx = await openContext(config);
+  const ctx = await (await open())(config);
   try {
     if (command === 'policy') return await policyCommand(ctx, sub, rest);
     if (command === 'agencies' || command === 'notifications') {
@@ -58,6 +58,14 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await ctx.close();
   }
+}
+
+/**
+ * The composition root, imported when a command needs it: it loads every module of the hub (about a
+ * second), which `life-events` (a bulk run starts worker threads as soon as it can) does not need.
+ */
+async function open(): Promise<typeof import('../app/index.ts').openContext> {
+  return (await import('../app/index.ts')).openContext;
 }
 
 async function run(

@@ -1,4 +1,4 @@
-import { acceptedDates, inDateRange, todayUtc } from '../kernel/index.ts';
+import { acceptedDates, type DateRange, inDateRange, todayUtc } from '../kernel/index.ts';
 import { isIsoDate } from '../rules/index.ts';
 import type { FactDefinition } from './schema.ts';
 
@@ -10,8 +10,30 @@ export const MAX_STRING_FACT = 500;
  * null: "must be between 1900-01-01 and 2035-06-30". Without `today`, today in UTC.
  */
 export function dateRangeProblem(value: string, today: string = todayUtc()): string | null {
-  const range = acceptedDates(today);
+  const range = rangeOn(today);
   return inDateRange(value, range) ? null : `must be between ${range.earliest} and ${range.latest}`;
+}
+
+// Bulk runs check every date answer of every citizen against the same today: the range is made once.
+let rangeToday = '';
+let rangeCached: DateRange | undefined;
+function rangeOn(today: string): DateRange {
+  if (rangeCached === undefined || today !== rangeToday) {
+    rangeCached = acceptedDates(today);
+    rangeToday = today;
+  }
+  return rangeCached;
+}
+
+/** An enum fact's option values as a set, made once per fact. */
+const optionSets = new WeakMap<FactDefinition, ReadonlySet<string>>();
+function optionsOf(fact: FactDefinition): ReadonlySet<string> {
+  let set = optionSets.get(fact);
+  if (set === undefined) {
+    set = new Set((fact.options ?? []).map((o) => o.value));
+    optionSets.set(fact, set);
+  }
+  return set;
 }
 
 /**
@@ -36,12 +58,10 @@ export function checkFactValue(fact: FactDefinition, value: unknown, today?: str
       if (fact.max !== undefined && value > fact.max) return `must be at most ${fact.max}`;
       return null;
     }
-    case 'enum': {
-      const options = fact.options ?? [];
-      return typeof value === 'string' && options.some((o) => o.value === value)
+    case 'enum':
+      return typeof value === 'string' && optionsOf(fact).has(value)
         ? null
-        : `must be one of ${options.map((o) => o.value).join(', ')}`;
-    }
+        : `must be one of ${(fact.options ?? []).map((o) => o.value).join(', ')}`;
     case 'string':
       if (typeof value !== 'string' || value.trim() === '') return 'must be a non-empty string';
       return value.length > MAX_STRING_FACT ? `must be at most ${MAX_STRING_FACT} characters` : null;

@@ -82,6 +82,10 @@ class OutcomeMemo {
   readonly #memos: Map<number, Outcome>[] = [];
   readonly #dates = new Map<string, DateEntry>();
   #size = 0;
+  /** Whether the last `outcome` came from (or went into) the memo: the same object for the same key. */
+  fromMemo = false;
+  /** Called when the memo is emptied: whatever was keyed by its outcomes must go too. */
+  onClear: (() => void) | null = null;
 
   constructor(catalogue: Catalogue) {
     this.#catalogue = catalogue;
@@ -111,6 +115,7 @@ class OutcomeMemo {
   }
 
   outcome(expr: CompiledExpression, ctx: EvaluationContext, date: DateEntry): Outcome {
+    this.fromMemo = false;
     const plan = this.#plan(expr);
     if (plan === null) return evaluateExpression(expr, ctx).outcome;
     let part = date.parts[plan.slot];
@@ -132,9 +137,11 @@ class OutcomeMemo {
       if (++this.#size > MEMO_ENTRIES) {
         for (const memo of this.#memos) memo.clear();
         this.#size = 1;
+        this.onClear?.();
       }
       plan.memo.set(key, outcome);
     }
+    this.fromMemo = true;
     return outcome;
   }
 
@@ -236,6 +243,64 @@ function datePart(plan: Plan, date: string): number {
   return part;
 }
 
+/**
+ * Decisions shared between citizens. A service's decision is a function of the outcomes of its rules
+ * (`decide` is pure; whether an unknown outcome is outside the rules depends on the date only through
+ * which parameter values are in force, which the memo's key holds), so where every outcome came from
+ * the memo the decision is looked up by those outcome objects instead of made again, and the same
+ * frozen result object is handed out — the command's output caches its JSON by it (`isSharedResult`).
+ * Emptied with the memo; bounded like it.
+ */
+class DecisionCache {
+  readonly #byService: Map<Outcome, Map<Outcome | null, Map<Outcome | null, BulkServiceResult>>>[];
+  #size = 0;
+
+  constructor(services: number, memo: OutcomeMemo) {
+    this.#byService = Array.from({ length: services }, () => new Map());
+    memo.onClear = () => this.#clear();
+  }
+
+  get(service: number, outcomes: readonly (Outcome | null)[]): BulkServiceResult | undefined {
+    return this.#byService[service]!.get(outcomes[0]!)
+      ?.get(outcomes[1] ?? null)
+      ?.get(outcomes[2] ?? null);
+  }
+
+  set(service: number, outcomes: readonly (Outcome | null)[], result: BulkServiceResult): BulkServiceResult {
+    if (++this.#size > MEMO_ENTRIES) this.#clear();
+    const first = this.#byService[service]!;
+    let second = first.get(outcomes[0]!);
+    if (second === undefined) {
+      second = new Map();
+      first.set(outcomes[0]!, second);
+    }
+    let third = second.get(outcomes[1] ?? null);
+    if (third === undefined) {
+      third = new Map();
+      second.set(outcomes[1] ?? null, third);
+    }
+    const shared = Object.freeze(result);
+    sharedResults.add(shared);
+    third.set(outcomes[2] ?? null, shared);
+    return shared;
+  }
+
+  #clear(): void {
+    for (const map of this.#byService) map.clear();
+    this.#size = 0;
+  }
+}
+
+const sharedResults = new WeakSet<BulkServiceResult>();
+
+/**
+ * Whether a result is one the bulk evaluator hands out again, unchanged, for other citizens with the
+ * same outcomes: a caller may cache what it derives from it (the command's JSON) by the object.
+ */
+export function isSharedResult(result: BulkServiceResult): boolean {
+  return sharedResults.has(result);
+}
+
 export interface CitizenInput {
   readonly eventDate: string;
   readonly facts: Facts;
@@ -256,9 +321,10 @@ export function* evaluateMany(
 ): Generator<BulkResult, void, undefined> {
   const services = servicesOf(catalogue, eventId);
   const memo = new OutcomeMemo(catalogue);
+  const decisions = new DecisionCache(services.length, memo);
   let index = 0;
   for (const citizen of citizens) {
-    yield evaluateOne(catalogue, services, memo, citizen, index++);
+    yield evaluateOne(catalogue, services, memo, decisions, citizen, index++);
   }
 }
 
@@ -270,9 +336,10 @@ export async function* evaluateBulk(
 ): AsyncGenerator<BulkResult, void, undefined> {
   const services = servicesOf(catalogue, eventId);
   const memo = new OutcomeMemo(catalogue);
+  const decisions = new DecisionCache(services.length, memo);
   let index = 0;
   for await (const citizen of citizens) {
-    yield evaluateOne(catalogue, services, memo, citizen, index++);
+    yield evaluateOne(catalogue, services, memo, decisions, citizen, index++);
   }
 }
 
@@ -284,6 +351,7 @@ function evaluateOne(
   catalogue: Catalogue,
   services: readonly Service[],
   memo: OutcomeMemo,
+  decisions: DecisionCache,
   citizen: CitizenInput,
   index: number,
 ): BulkResult {
@@ -295,11 +363,56 @@ function evaluateOne(
       eventDate: citizen.eventDate,
       parameter: date.resolve,
     };
-    const run = (expr: CompiledExpression): Outcome => memo.outcome(expr, ctx, date);
-    return {
-      index,
-      services: services.map((s) => ({ serviceId: s.id, ...decide(s, run, catalogue, citizen.eventDate) })),
+    // The outcomes `decide` asks for, in its order (eligibility, deadline, amount): all from the memo,
+    // the decision is looked up by them.
+    const outcomes: (Outcome | null)[] = [null, null, null];
+    let shareable = true;
+    let asked = 0;
+    const run = (expr: CompiledExpression): Outcome => {
+      // A rule that reads a parameter not in force throws (the service is outside the rules): that
+      // decision depends on the date, not on outcomes alone, so it is never shared.
+      const before = shareable;
+      shareable = false;
+      const outcome = memo.outcome(expr, ctx, date);
+      shareable = before && memo.fromMemo;
+      outcomes[asked++] = outcome;
+      return outcome;
     };
+    const results: BulkServiceResult[] = new Array(services.length);
+    for (let i = 0; i < services.length; i++) {
+      const service = services[i]!;
+      outcomes[0] = outcomes[1] = outcomes[2] = null;
+      shareable = true;
+      asked = 0;
+      // Most services are decided by eligibility alone; look it up before asking for the rest. When
+      // it throws (outside the rules, a rule failing), `decide` asks again and deals with it.
+      let eligibility: Outcome | undefined;
+      try {
+        eligibility = run(service.rules.eligibility);
+      } catch {
+        eligibility = undefined;
+      }
+      let result =
+        shareable && eligibility !== undefined ? decisions.get(i, [eligibility, null, null]) : undefined;
+      if (result === undefined) {
+        asked = 0;
+        const replay = (expr: CompiledExpression): Outcome => {
+          if (eligibility === undefined || asked !== 0 || expr !== service.rules.eligibility)
+            return run(expr);
+          asked = 1;
+          return eligibility;
+        };
+        const decision = decide(service, replay, catalogue, citizen.eventDate);
+        const cached = shareable && asked > 1 ? decisions.get(i, outcomes) : undefined;
+        result =
+          cached ??
+          (shareable
+            ? decisions.set(i, outcomes, { serviceId: service.id, ...decision })
+            : { serviceId: service.id, ...decision });
+      }
+      results[i] = result;
+    }
+    return { index, services: results };
   } catch (error) {
     if (isGovbridgeError(error) && error.expose) return { index, error: error.message };
     throw error;

@@ -9,6 +9,7 @@ export {
   type CitizenInput,
   evaluateBulk,
   evaluateMany,
+  isSharedResult,
 } from './evaluate-bulk.ts';
 export {
   type Amount,
