@@ -230,6 +230,9 @@ export async function settlePendingWrites(
   const rows = pendingWrites.get(ctx);
   if (!rows || rows.length === 0) return;
   pendingWrites.delete(ctx);
+  // The database already failed this request (it answers 503, nothing was issued): do not make it
+  // wait for a second failure.
+  if (ctx.state?.[DB_UNAVAILABLE_STATE]) return;
   let refused: PendingRow[];
   try {
     refused = await writeArtefactRows(storage, rows);
