@@ -36,7 +36,7 @@ import type { Catalogue, Fact, Parameter, Service } from './types.ts';
  * worked out.
  */
 
-const MEMO_ENTRIES = 1 << 15;
+const MEMO_ENTRIES = 1 << 17;
 /** Event dates whose parameters and keys are kept at once (a run over many dates clears them). */
 const DATE_ENTRIES = 1 << 12;
 /** An integer fact is remembered by value when its min–max range has at most this many values. */
@@ -252,7 +252,8 @@ function datePart(plan: Plan, date: string): number {
  * Emptied with the memo; bounded like it.
  */
 class DecisionCache {
-  readonly #byService: Map<Outcome, Map<Outcome | null, Map<Outcome | null, BulkServiceResult>>>[];
+  /** Per service, by the eligibility outcome: the decision when it alone decided, else by the others. */
+  readonly #byService: Map<Outcome, DecisionNode>[];
   #size = 0;
 
   constructor(services: number, memo: OutcomeMemo) {
@@ -260,27 +261,43 @@ class DecisionCache {
     memo.onClear = () => this.#clear();
   }
 
+  /** The decision when the eligibility outcome alone decided it (decide asked for nothing else). */
+  alone(service: number, eligibility: Outcome): BulkServiceResult | undefined {
+    return this.#byService[service]!.get(eligibility)?.alone;
+  }
+
   get(service: number, outcomes: readonly (Outcome | null)[]): BulkServiceResult | undefined {
     return this.#byService[service]!.get(outcomes[0]!)
-      ?.get(outcomes[1] ?? null)
+      ?.byRest?.get(outcomes[1] ?? null)
       ?.get(outcomes[2] ?? null);
   }
 
-  set(service: number, outcomes: readonly (Outcome | null)[], result: BulkServiceResult): BulkServiceResult {
+  /** `asked`: how many of `outcomes` decide asked for (1: eligibility alone). */
+  set(
+    service: number,
+    outcomes: readonly (Outcome | null)[],
+    asked: number,
+    result: BulkServiceResult,
+  ): BulkServiceResult {
     if (++this.#size > MEMO_ENTRIES) this.#clear();
     const first = this.#byService[service]!;
-    let second = first.get(outcomes[0]!);
-    if (second === undefined) {
-      second = new Map();
-      first.set(outcomes[0]!, second);
-    }
-    let third = second.get(outcomes[1] ?? null);
-    if (third === undefined) {
-      third = new Map();
-      second.set(outcomes[1] ?? null, third);
+    let node = first.get(outcomes[0]!);
+    if (node === undefined) {
+      node = {};
+      first.set(outcomes[0]!, node);
     }
     const shared = Object.freeze(result);
     sharedResults.add(shared);
+    if (asked <= 1) {
+      node.alone = shared;
+      return shared;
+    }
+    node.byRest ??= new Map();
+    let third = node.byRest.get(outcomes[1] ?? null);
+    if (third === undefined) {
+      third = new Map();
+      node.byRest.set(outcomes[1] ?? null, third);
+    }
     third.set(outcomes[2] ?? null, shared);
     return shared;
   }
@@ -289,6 +306,11 @@ class DecisionCache {
     for (const map of this.#byService) map.clear();
     this.#size = 0;
   }
+}
+
+interface DecisionNode {
+  alone?: BulkServiceResult;
+  byRest?: Map<Outcome | null, Map<Outcome | null, BulkServiceResult>>;
 }
 
 const sharedResults = new WeakSet<BulkServiceResult>();
@@ -392,8 +414,7 @@ function evaluateOne(
       } catch {
         eligibility = undefined;
       }
-      let result =
-        shareable && eligibility !== undefined ? decisions.get(i, [eligibility, null, null]) : undefined;
+      let result = shareable && eligibility !== undefined ? decisions.alone(i, eligibility) : undefined;
       if (result === undefined) {
         asked = 0;
         const replay = (expr: CompiledExpression): Outcome => {
@@ -407,7 +428,7 @@ function evaluateOne(
         result =
           cached ??
           (shareable
-            ? decisions.set(i, outcomes, { serviceId: service.id, ...decision })
+            ? decisions.set(i, outcomes, asked, { serviceId: service.id, ...decision })
             : { serviceId: service.id, ...decision });
       }
       results[i] = result;
