@@ -15,8 +15,8 @@ import {
   stopHubProcess,
 } from '../faults/support.ts';
 import { cli } from '../ledger/support.ts';
-import { testAgency } from '../reports/support.ts';
-import { getPage, submitPage } from '../support/http.ts';
+import { send, testAgency } from '../reports/support.ts';
+import { getPage } from '../support/http.ts';
 import { freePort, type TestHub } from '../support/hub.ts';
 import { newKey, TestRp } from '../support/rp.ts';
 import { createDatabase, kek, operatorHub, query, tempDir } from './support.ts';
@@ -88,7 +88,7 @@ test('pg_dump and pg_restore of a hub database: ledger verify passes on the rest
   // A release to a service, and a Tell Us Once report, by the same citizen.
   await serviceLogin(rp);
   const { b: citizen, check } = await prepareReport(publicUrl, 1);
-  const sent = await submitPage(citizen, check, '/tell/confirm', {});
+  const sent = await send(citizen, check);
   const reportId = confirmedReportId(sent);
   assert.ok(reportId, `the report was sent: ${sent.status} ${sent.url}`);
   const entries = await ledgerSize(original.url);

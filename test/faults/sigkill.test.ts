@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import { testAgency } from '../reports/support.ts';
-import { submitPage } from '../support/http.ts';
+import { send, testAgency } from '../reports/support.ts';
 import { freePort, startTestHub, type TestHub } from '../support/hub.ts';
 import type { TestReceiver } from '../support/receiver.ts';
 import { newKey, TestRp } from '../support/rp.ts';
@@ -225,7 +224,7 @@ test(`a hub SIGKILLed during logins, report submissions and ledger appends leave
     if (kill.target === 'confirm') {
       const prepared = await prepareReport(url, n++);
       journeyId = prepared.journeyId;
-      const sent = await submitPage(prepared.b, prepared.check, '/tell/confirm', {}).catch(() => undefined);
+      const sent = await send(prepared.b, prepared.check).catch(() => undefined);
       const id = sent ? confirmedReportId(sent) : undefined;
       if (id) confirmed.add(id);
     } else {
