@@ -1,16 +1,8 @@
 import { decideConsentedRelease, type PolicyEngine } from '../policy/index.ts';
 import type { FieldDecision, ReleaseDecider } from './types.ts';
 
-/** What the decider is asked; `confirmed` once the report-writing side passes the citizen's confirmation. */
-export type ReleaseDeciderInput = Parameters<ReleaseDecider>[0] & {
-  /**
-   * The fields the citizen confirmed sending to THIS agency ("check before you send": the reviewed
-   * plan, agency → fields, sealed in the confirmation). Given: the report is being written on that
-   * confirmation, and only those fields have consent. Absent: the plan the citizen is about to be
-   * asked to confirm.
-   */
-  readonly confirmed?: readonly string[] | undefined;
-};
+/** What the decider is asked; `confirmed` when the report is written on the citizen's confirmation. */
+export type ReleaseDeciderInput = Parameters<ReleaseDecider>[0];
 
 /**
  * The release policy as a Tell Us Once decider: every notification payload is decided before it is

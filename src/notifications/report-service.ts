@@ -130,6 +130,12 @@ export class ReportService {
        * the agencies left out, later, is a new report and not "already sent".
        */
       agencies?: readonly string[];
+      /**
+       * What the citizen confirmed on "check before you send": the fields shown for each agency, by
+       * agency id. Given, each field is released with consent only when confirmed for that agency
+       * (the release policy's `consentGiven`); without it, the plan is decided as before confirmation.
+       */
+      confirmed?: Readonly<Record<string, readonly string[]>>;
     },
   ): Promise<{ reportId: string; created: boolean }> {
     if (!ID.test(input.submissionKey)) {
@@ -142,7 +148,7 @@ export class ReportService {
     // is a new report (see #write); a retry is looked up only when the write inserted nothing.
     // Each agency's attempt limit, from the same read of the registry as the plan.
     const limits = new Map<string, number>();
-    const plan = (await this.#plan(input.eventType, input.fields, limits)).filter(
+    const plan = (await this.#plan(input.eventType, input.fields, limits, input.confirmed)).filter(
       (p) =>
         p.attributes.length > 0 &&
         (input.agencies === undefined || input.agencies.includes(p.agency.agencyId)),
@@ -376,6 +382,7 @@ export class ReportService {
     eventType: string,
     fields: ReportFields,
     limits?: Map<string, number>,
+    confirmed?: Readonly<Record<string, readonly string[]>>,
   ): Promise<RecipientPlan[]> {
     const order = Object.keys(this.#o.eventTypes[eventType]?.fields ?? {});
     const plans: RecipientPlan[] = [];
@@ -383,7 +390,12 @@ export class ReportService {
       limits?.set(agency.agencyId, agency.maxAttempts);
       const provided = order.filter((f) => attributes.includes(f) && f in fields);
       const decisions = this.#o.decide
-        ? await this.#o.decide({ agency, eventType, fields: provided })
+        ? await this.#o.decide({
+            agency,
+            eventType,
+            fields: provided,
+            ...(confirmed ? { confirmed: confirmed[agency.agencyId] ?? [] } : {}),
+          })
         : provided.map((field) => ({ field, allowed: true, policies: [], reason: '' }));
       const allowed = new Set(decisions.filter((d) => d.allowed).map((d) => d.field));
       plans.push({

@@ -63,4 +63,9 @@ export type ReleaseDecider = (input: {
   agency: Agency;
   eventType: string;
   fields: readonly string[];
+  /**
+   * When the report is written: the fields the citizen confirmed sending to this agency ("check
+   * before you send"). Absent while the plan is shown, before they confirm.
+   */
+  confirmed?: readonly string[] | undefined;
 }) => readonly FieldDecision[] | Promise<readonly FieldDecision[]>;

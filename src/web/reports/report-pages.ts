@@ -588,6 +588,9 @@ async function reportPagesPlugin(app: FastifyInstance, o: ReportPagesOptions): P
           fields: current.fields,
           submissionKey,
           agencies: [...new Set(picked)],
+          // What they confirmed for each agency (the reviewed plan, checked above to be what would
+          // be sent): the release policy's consentGiven for each field.
+          confirmed: review.plan,
         }));
       } catch (err) {
         const problems =
